@@ -1,0 +1,34 @@
+# `make run`: set up .venv and run the main job.  `make test`: everything the tests need, then pytest.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+DEBS   := dataset-fashion-mnist
+
+.PHONY: run test bench debs clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed-core: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[all,test]'
+	touch $@ $(VENV)/.installed-core
+
+run: $(VENV)/.installed-core
+	$(VENV)/bin/zoo list
+
+debs:
+	scripts/apt-install $(DEBS)
+
+test: debs $(VENV)/.installed-test
+	$(PY) -m pytest
+
+bench: $(VENV)/.installed-test
+	$(PY) bench/sample.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,19 @@
+"""Storage of generators: self-describing safetensors files indexed by data set and label.
+
+The registry knows files, never networks or models; it reads only safetensors and JSON.
+"""
+from .errors import (ChecksumMismatch, CorruptFile, EntryNotFound, InvalidMeta, InvalidName, RegistryError,
+                     RegistryNotFound, suggest)
+from .files import GeneratorFile, read_generator, read_meta
+from .index import INDEX_NAME
+from .meta import FORMAT_VERSION, GeneratorMeta
+from .names import check_dataset_name, check_label
+from .store import DatasetSummary, LocalRegistry
+from .verify import VerifyReport, verify
+
+__all__ = [
+    "ChecksumMismatch", "CorruptFile", "DatasetSummary", "EntryNotFound", "FORMAT_VERSION", "GeneratorFile",
+    "GeneratorMeta", "INDEX_NAME", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
+    "RegistryNotFound", "VerifyReport", "check_dataset_name", "check_label", "read_generator", "read_meta",
+    "suggest", "verify",
+]

@@ -1,0 +1,108 @@
+"""The registry index: a JSON file *derived* from the files, so it can always be rebuilt.
+
+Layout of a registry root (the same on disk and in a Hub model repo)::
+
+    index.json                              derived; never hand-edited
+    <dataset>/dataset.json                  optional: class names and image shape (user data sets)
+    <dataset>/metrics.json                  optional: evaluation results, kept across reindex
+    <dataset>/label-00007.safetensors       one generator per label
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from .errors import CorruptFile, RegistryError
+from .files import read_generator
+from .names import check_dataset_name, parse_generator_filename
+
+__all__ = ["INDEX_NAME", "INDEX_FORMAT", "build_index", "holds_generators", "load_index", "read_json_file"]
+
+log = logging.getLogger(__name__)
+
+INDEX_NAME = "index.json"
+INDEX_FORMAT = 1
+DATASET_INFO = "dataset.json"
+METRICS = "metrics.json"
+
+
+def read_json_file(path: Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise CorruptFile(f"{path}: expected a JSON file: {e}") from None
+
+
+def load_index(root: Path) -> dict[str, Any]:
+    index = read_json_file(Path(root) / INDEX_NAME)
+    if not isinstance(index, dict) or not isinstance(index.get("datasets"), dict):
+        raise CorruptFile(f"{root / INDEX_NAME}: expected an object with 'datasets'; "
+                          "run `zoo registry reindex` to rebuild it from the files")
+    return index
+
+
+def dataset_folders(root: Path) -> list[Path]:
+    out = []
+    for p in sorted(Path(root).iterdir()):
+        if p.is_dir() and not p.name.startswith("."):
+            try:
+                check_dataset_name(p.name)
+            except RegistryError:
+                continue
+            out.append(p)
+    return out
+
+
+def generator_files(folder: Path) -> dict[int, Path]:
+    files = {}
+    for p in folder.iterdir():
+        label = parse_generator_filename(p.name)
+        if label is not None:
+            files[label] = p
+    return dict(sorted(files.items()))
+
+
+def holds_generators(root: Path) -> bool:
+    root = Path(root)
+    return root.is_dir() and any(generator_files(folder) for folder in dataset_folders(root))
+
+
+def build_index(root: Path) -> tuple[dict[str, Any], list[str]]:
+    """Scan every file under ``root``; return the index and the files that had to be left out."""
+    root = Path(root)
+    problems: list[str] = []
+    datasets: dict[str, Any] = {}
+    for folder in dataset_folders(root):
+        entry: dict[str, Any] = {"generators": {}}
+        for extra, key in ((DATASET_INFO, "info"), (METRICS, "metrics")):
+            if (folder / extra).exists():
+                try:
+                    entry[key] = read_json_file(folder / extra)
+                except CorruptFile as e:
+                    problems.append(str(e))
+        for label, path in generator_files(folder).items():
+            try:
+                gf = read_generator(path)
+            except RegistryError as e:
+                problems.append(str(e))
+                log.warning("left out of the index: %s", e)
+                continue
+            if (gf.meta.dataset, gf.meta.label) != (folder.name, label):  # a file copied to the wrong place
+                problems.append(f"{path}: its meta says ({gf.meta.dataset!r}, {gf.meta.label}), "
+                                f"expected ({folder.name!r}, {label}) from its place")
+                continue
+            entry["generators"][str(label)] = {
+                "file": path.relative_to(root).as_posix(),
+                "sha256": gf.sha256,
+                "size": gf.size,
+                "meta": gf.meta.to_json(),
+            }
+        names = {str(i): n for i, n in enumerate((entry.get("info") or {}).get("class_names") or [])}
+        for key, g in entry["generators"].items():
+            names.setdefault(key, g["meta"]["class_name"])
+        entry["class_names"] = names
+        if entry["generators"] or "info" in entry:
+            datasets[folder.name] = entry
+    return {"format_version": INDEX_FORMAT, "datasets": datasets}, problems

@@ -1,0 +1,113 @@
+"""The metadata that makes a generator file self-describing (like torchvision's ``Weights.meta``).
+
+Safetensors headers hold ``str -> str`` only, so numbers and structures are stored as JSON text.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import InvalidMeta
+from .names import check_dataset_name, check_label
+
+__all__ = ["GeneratorMeta", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class GeneratorMeta:
+    dataset: str  # registry dataset name, e.g. "fashion-mnist"
+    label: int  # class index within the dataset
+    class_name: str  # human name of the label, e.g. "Sneaker"
+    arch: str  # architecture family, a key of zoo.nets' registry
+    arch_config: dict[str, Any]  # everything the family needs to rebuild the generator
+    latent_dim: int  # size of z
+    image_shape: tuple[int, int, int]  # (C, H, W) of one generated image
+    steps: int = 0  # generator optimisation steps taken
+    seconds: float = 0.0  # wall-clock training time
+    seed: int = 0  # training seed
+    created: str = field(default_factory=_now)  # ISO-8601, UTC
+    package_version: str = "0"  # wcgan-zoo version that wrote the file
+    format_version: int = FORMAT_VERSION
+    kind: str = "generator"
+
+    def __post_init__(self) -> None:
+        check_dataset_name(self.dataset)
+        check_label(self.label)
+        _expect(isinstance(self.arch, str) and self.arch, "arch", "a non-empty string", self.arch)
+        _expect(isinstance(self.arch_config, dict), "arch_config", "a JSON object", self.arch_config)
+        _expect(_is_int(self.latent_dim) and self.latent_dim > 0, "latent_dim", "a positive integer", self.latent_dim)
+        shape = tuple(self.image_shape) if isinstance(self.image_shape, (list, tuple)) else None
+        _expect(shape is not None and len(shape) == 3 and all(_is_int(s) and s > 0 for s in shape),
+                "image_shape", "three positive integers (C, H, W)", self.image_shape)
+        object.__setattr__(self, "image_shape", shape)
+        _expect(_is_int(self.steps) and self.steps >= 0, "steps", "an integer >= 0", self.steps)
+        _expect(isinstance(self.seconds, (int, float)) and self.seconds >= 0, "seconds", "a number >= 0", self.seconds)
+        _expect(_is_int(self.seed), "seed", "an integer", self.seed)
+        _expect(self.format_version == FORMAT_VERSION, "format_version", f"{FORMAT_VERSION}", self.format_version)
+        _expect(self.kind == "generator", "kind", "'generator'", self.kind)
+
+    def to_header(self) -> dict[str, str]:
+        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["image_shape"] = list(self.image_shape)
+        return d
+
+    @classmethod
+    def from_header(cls, header: dict[str, str], *, source: str = "header") -> GeneratorMeta:
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        required = [n for n, f in fields.items()
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+        required += ["format_version", "kind", "steps", "seconds", "seed", "created", "package_version"]
+        missing = sorted(n for n in set(required) if n not in header)
+        if missing:
+            raise InvalidMeta(f"{source}: metadata is missing {', '.join(missing)}; "
+                              f"expected fields: {', '.join(sorted(fields))}")
+        values: dict[str, Any] = {}
+        for name in fields:
+            raw = header[name]
+            values[name] = raw if name in _TEXT_FIELDS else _decode(raw, name, source)
+        try:
+            return cls(**values)
+        except (InvalidMeta, ValueError, TypeError) as e:
+            raise InvalidMeta(f"{source}: {e}") from None
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any], *, source: str = "index") -> GeneratorMeta:
+        return cls.from_header({k: _encode(v) if k not in _TEXT_FIELDS else v for k, v in obj.items()},
+                               source=source)
+
+
+_TEXT_FIELDS = {"dataset", "class_name", "arch", "created", "package_version", "kind"}
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _expect(ok: bool, name: str, expected: str, got: object) -> None:
+    if not ok:
+        raise InvalidMeta(f"metadata field {name!r}: expected {expected}, got {got!r}")
+
+
+def _encode(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    return json.dumps(list(v) if isinstance(v, tuple) else v, sort_keys=True)
+
+
+def _decode(raw: str, name: str, source: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, TypeError):
+        raise InvalidMeta(f"{source}: metadata field {name!r} is not valid JSON: {raw!r}") from None

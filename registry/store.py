@@ -1,0 +1,158 @@
+"""A registry on the local file system: one folder, one generator file per (dataset, label)."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .atomic import atomic_write_json
+from .errors import EntryNotFound, RegistryNotFound, suggest
+from .files import GeneratorFile, encode_generator, read_generator, read_meta, sha256_bytes, write_bytes
+from .index import (DATASET_INFO, INDEX_NAME, build_index, dataset_folders, generator_files, load_index,
+                    read_json_file)
+from .meta import GeneratorMeta
+from .names import check_dataset_name, check_label, generator_relpath
+
+__all__ = ["LocalRegistry", "DatasetSummary"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    name: str
+    labels: tuple[int, ...]  # labels that have a generator here
+    class_names: dict[int, str]  # label -> name, from dataset.json and the generators' meta
+    image_shape: tuple[int, int, int] | None
+    num_classes: int | None  # from dataset.json; None when only generators say anything
+
+
+class LocalRegistry:
+    """A folder holding ``index.json``. Reads see label files written after the index was built."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().resolve()
+        if not (self.root / INDEX_NAME).is_file():
+            what = "does not exist" if not self.root.exists() else f"has no {INDEX_NAME}"
+            raise RegistryNotFound(f"not a registry: {self.root} {what}; expected a folder with {INDEX_NAME} "
+                                   "(create one with `zoo registry reindex PATH` or by training into it)")
+        self._lock = threading.Lock()
+        self._index: dict[str, Any] | None = None
+        self._index_stamp: tuple[int, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"LocalRegistry({str(self.root)!r})"
+
+    @classmethod
+    def create(cls, root: str | os.PathLike[str]) -> LocalRegistry:
+        """Open ``root`` as a registry, making it (with an index of what it holds) if it is not one."""
+        root = Path(root).expanduser()
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / INDEX_NAME).exists():
+            index, _ = build_index(root)
+            atomic_write_json(root / INDEX_NAME, index)
+        return cls(root)
+
+    # -- the index ---------------------------------------------------------------------------
+    def index(self) -> dict[str, Any]:
+        """The parsed index, re-read whenever the file changes on disk."""
+        st = (self.root / INDEX_NAME).stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        with self._lock:
+            if stamp != self._index_stamp:
+                self._index, self._index_stamp = load_index(self.root), stamp
+            return self._index  # type: ignore[return-value]
+
+    def reindex(self) -> list[str]:
+        """Rebuild ``index.json`` from the files; return the files that had to be left out."""
+        index, problems = build_index(self.root)
+        atomic_write_json(self.root / INDEX_NAME, index)
+        log.info("reindexed %s: %d datasets, %d problems", self.root, len(index["datasets"]), len(problems))
+        return problems
+
+    def _indexed(self, dataset: str, label: int) -> dict[str, Any] | None:
+        return self.index()["datasets"].get(dataset, {}).get("generators", {}).get(str(label))
+
+    # -- generators ----------------------------------------------------------------------------
+    def path_of(self, dataset: str, label: int) -> Path:
+        return self.root / generator_relpath(dataset, label)
+
+    def has(self, dataset: str, label: int) -> bool:
+        return self.path_of(dataset, label).is_file()
+
+    def save_generator(self, tensors: dict[str, torch.Tensor], meta: GeneratorMeta) -> Path:
+        """Write one generator atomically. The index is left alone: parallel ranks never race on it."""
+        path = self.path_of(meta.dataset, meta.label)
+        data = encode_generator(tensors, meta)
+        write_bytes(path, data)
+        log.info("saved %s (%d bytes, sha256 %s)", path, len(data), sha256_bytes(data)[:12])
+        return path
+
+    def read_generator(self, dataset: str, label: int) -> GeneratorFile:
+        """Read one generator; a file the index knows must still match its sha256."""
+        path = self.path_of(check_dataset_name(dataset), check_label(label))
+        if not path.is_file():
+            have = self.labels(dataset)
+            raise EntryNotFound(f"{self.root} has no generator for dataset {dataset!r}, label {label}; "
+                                f"labels here: {_ranges(have) if have else '(none)'}")
+        entry = self._indexed(dataset, label)
+        gf = read_generator(path, expected_sha256=entry["sha256"] if entry else None)
+        if (gf.meta.dataset, gf.meta.label) != (dataset, label):
+            raise EntryNotFound(f"{path}: expected the generator of ({dataset!r}, {label}), "
+                                f"the file's meta says ({gf.meta.dataset!r}, {gf.meta.label})")
+        return gf
+
+    def labels(self, dataset: str) -> list[int]:
+        # The files are the truth: the index may lag behind ranks that are still writing.
+        folder = self.root / check_dataset_name(dataset)
+        return sorted(generator_files(folder)) if folder.is_dir() else []
+
+    # -- data sets ----------------------------------------------------------------------------
+    def write_dataset_info(self, name: str, *, class_names: list[str], image_shape: tuple[int, int, int]) -> None:
+        """Record a data set's spec (for user data sets the zoo has no built-in spec of)."""
+        info = {"name": check_dataset_name(name), "class_names": list(class_names), "image_shape": list(image_shape)}
+        atomic_write_json(self.root / name / DATASET_INFO, info)
+
+    def datasets(self) -> dict[str, DatasetSummary]:
+        names = set(self.index()["datasets"]) | {p.name for p in dataset_folders(self.root)}
+        out = {n: self.dataset_summary(n) for n in sorted(names)}
+        return {n: s for n, s in out.items() if s.labels or s.num_classes}
+
+    def dataset_summary(self, name: str) -> DatasetSummary:
+        entry = self.index()["datasets"].get(check_dataset_name(name), {})
+        info = entry.get("info")
+        if info is None and (self.root / name / DATASET_INFO).is_file():
+            info = read_json_file(self.root / name / DATASET_INFO)
+        info = info or {}
+        names = {i: str(n) for i, n in enumerate(info.get("class_names") or [])}
+        shape = tuple(info["image_shape"]) if info.get("image_shape") else None
+        for key, g in entry.get("generators", {}).items():
+            names.setdefault(int(key), g["meta"]["class_name"])
+            shape = shape or tuple(g["meta"]["image_shape"])
+        labels = tuple(self.labels(name))
+        if shape is None and labels:  # generators written after the last reindex
+            shape = read_meta(self.path_of(name, labels[0])).image_shape
+        num = len(info["class_names"]) if info.get("class_names") else None
+        return DatasetSummary(name=name, labels=labels, class_names=names, image_shape=shape, num_classes=num)
+
+    def require_dataset(self, name: str) -> DatasetSummary:
+        known = self.datasets()
+        if name not in known:
+            raise EntryNotFound(f"{self.root} holds no dataset {name!r}{suggest(name, known)}")
+        return known[name]
+
+
+def _ranges(labels: list[int]) -> str:
+    """[0,1,2,5,7,8] -> '0-2, 5, 7-8'."""
+    parts, start = [], None
+    for i, v in enumerate(labels):
+        start = v if start is None else start
+        if i + 1 == len(labels) or labels[i + 1] != v + 1:
+            parts.append(f"{start}-{v}" if v != start else f"{v}")
+            start = None
+    return ", ".join(parts)

@@ -1,0 +1,64 @@
+"""Shared fixtures: real tiny generators saved as real safetensors files in tmp_path registries."""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+from registry import LocalRegistry
+from zoo.loading import save_generator
+from zoo.nets import NetConfig, build_generator
+from zoo.specs import builtin_spec
+
+
+@pytest.fixture(autouse=True)
+def _isolated_sources(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test sees the developer's own ZOO_REGISTRY or user cache."""
+    monkeypatch.delenv("ZOO_REGISTRY", raising=False)
+    monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("user-cache")))
+
+
+def tiny_config(resolution: int = 28, channels: int = 1, arch: str = "dcgan") -> NetConfig:
+    return NetConfig.preset(arch, "tiny", resolution=resolution, channels=channels, latent_dim=16)
+
+
+def add_generator(reg: LocalRegistry, dataset: str, label: int, *, seed: int = 0,
+                  config: NetConfig | None = None, class_name: str | None = None) -> Path:
+    """A randomly initialised (untrained) tiny generator: real weights, real file, distinct per seed."""
+    config = config or tiny_config()
+    torch.manual_seed(seed)
+    net = build_generator(config)
+    # Non-trivial BN statistics, so a strict load that dropped buffers would change the output.
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.9, 1.1)
+    spec = builtin_spec(dataset)
+    name = class_name or (spec.class_names[label] if spec else f"class-{label}")
+    return save_generator(reg, net, config=config, dataset=dataset, label=label, class_name=name, seed=seed)
+
+
+@pytest.fixture
+def make_registry(tmp_path: Path) -> Callable[..., LocalRegistry]:
+    counter = iter(range(1000))
+
+    def make(labels: dict[str, list[int]] | None = None, *, name: str | None = None, reindex: bool = True,
+             seed: int = 0) -> LocalRegistry:
+        reg = LocalRegistry.create(tmp_path / (name or f"reg{next(counter)}"))
+        for dataset, labs in (labels if labels is not None else {"fashion-mnist": [0, 7]}).items():
+            for lab in labs:
+                add_generator(reg, dataset, lab, seed=seed + lab)
+        if reindex:
+            reg.reindex()
+        return reg
+
+    return make
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file under root: proof that an operation modified nothing."""
+    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}

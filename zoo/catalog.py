@@ -1,0 +1,89 @@
+"""What the configured registries hold, and the spec of every data set they name."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from registry import DatasetSummary, LocalRegistry, RegistryNotFound
+
+from .errors import EntryNotFound, UnknownDataset, suggest
+from .sources import RegistryArg, registry_paths
+from .specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
+
+__all__ = ["Catalog", "DatasetInfo"]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """One row of ``zoo.datasets()``: a data set's spec and which labels have generators, where."""
+    spec: DatasetSpec
+    labels: tuple[int, ...]  # labels with a generator in at least one registry
+    registries: tuple[Path, ...]  # the roots holding them, in search order
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+class Catalog:
+    def __init__(self) -> None:
+        self._open: dict[Path, LocalRegistry] = {}
+        self._lock = threading.Lock()
+
+    def registries(self, registry: RegistryArg = None) -> list[LocalRegistry]:
+        out = []
+        for path, required in registry_paths(registry):
+            try:
+                out.append(self._registry(path))
+            except RegistryNotFound:
+                if required:
+                    raise
+        return out
+
+    def _registry(self, path: Path) -> LocalRegistry:
+        key = path.expanduser().resolve()
+        with self._lock:
+            reg = self._open.get(key)
+        if reg is None:
+            reg = LocalRegistry(key)
+            with self._lock:
+                reg = self._open.setdefault(key, reg)
+        return reg
+
+    def spec(self, dataset: str, registries: list[LocalRegistry]) -> DatasetSpec:
+        spec = builtin_spec(dataset) if isinstance(dataset, str) else None
+        if spec is not None:
+            return spec
+        for reg in registries:
+            if isinstance(dataset, str) and dataset in reg.datasets():
+                return _spec_from_summary(reg.dataset_summary(dataset))
+        known = set(BUILTIN_SPECS) | {n for r in registries for n in r.datasets()}
+        raise UnknownDataset(f"unknown dataset {dataset!r}{suggest(str(dataset), known)}")
+
+    def locate(self, dataset: str, label: int, registries: list[LocalRegistry]) -> LocalRegistry:
+        for reg in registries:
+            if reg.has(dataset, label):
+                return reg
+        where = ", ".join(str(r.root) for r in registries) or "(no registry configured)"
+        raise EntryNotFound(f"no generator for dataset {dataset!r}, label {label} in: {where}; "
+                            "train one with `zoo train`, or point ZOO_REGISTRY / registry= at a registry that has it")
+
+    def datasets(self, registries: list[LocalRegistry]) -> dict[str, DatasetInfo]:
+        found: dict[str, tuple[set[int], list[Path]]] = {}
+        for reg in registries:
+            for name, summary in reg.datasets().items():
+                labels, roots = found.setdefault(name, (set(), []))
+                if summary.labels:
+                    labels.update(summary.labels)
+                    roots.append(reg.root)
+        return {name: DatasetInfo(self.spec(name, registries), tuple(sorted(labels)), tuple(roots))
+                for name, (labels, roots) in sorted(found.items())}
+
+
+def _spec_from_summary(s: DatasetSummary) -> DatasetSpec:
+    n = s.num_classes or (max(s.labels) + 1 if s.labels else len(s.class_names))
+    names = tuple(s.class_names.get(i, str(i)) for i in range(n))
+    if s.image_shape is None:
+        raise EntryNotFound(f"dataset {s.name!r}: the registry records no image shape and holds no generator")
+    return DatasetSpec(s.name, names, tuple(s.image_shape), "user data set (spec from its registry)")

@@ -1,0 +1,125 @@
+"""The `zoo` command line. Library errors become one line on stderr and exit code 2."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from registry import INDEX_NAME, LocalRegistry, RegistryNotFound, verify
+from registry.index import holds_generators
+
+from . import _router
+from .errors import LIBRARY_ERRORS, InvalidRequest
+from .images import save_each, save_grid
+from .loading import generator_from_file
+from .sampling import random_seed
+from .specs import BUILTIN_SPECS
+from .version import __version__
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except LIBRARY_ERRORS as e:
+            click.echo(f"error: {e}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="wcgan-zoo")
+@click.option("-v", "--verbose", count=True, help="Log progress (-v) or everything (-vv) to stderr.")
+def main(verbose: int) -> None:
+    """wcgan-zoo: one Wasserstein GAN generator per class label."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+registry_option = click.option("--registry", "-r", "registries", multiple=True, metavar="PATH",
+                               help="Registry folder searched first (repeatable); then $ZOO_REGISTRY, "
+                                    "the bundled registry and the user cache.")
+
+
+@main.command("list")
+@registry_option
+def list_cmd(registries: tuple[str, ...]) -> None:
+    """The data sets known to the zoo and how many of their labels have generators."""
+    held = _router.datasets(registry=list(registries) or None)
+    click.echo(f"{'dataset':<16} {'classes':>7} {'image':>10} {'generators':>10}  registry")
+    for name in sorted(set(BUILTIN_SPECS) | set(held)):
+        info = held.get(name)
+        spec = info.spec if info else _router.spec(name)
+        shape = "x".join(map(str, spec.image_shape))
+        count = len(info.labels) if info else 0
+        where = ", ".join(str(p) for p in info.registries) if info and info.registries else "-"
+        click.echo(f"{name:<16} {spec.num_classes:>7} {shape:>10} {count:>10}  {where}")
+
+
+@main.command("sample")
+@click.argument("dataset")
+@click.argument("label")
+@click.option("-n", "n", type=int, default=16, show_default=True, help="Number of images.")
+@click.option("--seed", type=int, default=None, help="Seed; the same seed gives the same images. Default: random.")
+@click.option("--truncation", type=float, default=None, help="Redraw latent entries beyond +-T.")
+@click.option("-o", "--out", type=click.Path(dir_okay=True, path_type=Path), default=None,
+              help="PNG grid to write (a folder with --each). Default: DATASET_LABEL_seedSEED.png here.")
+@click.option("--each", is_flag=True, help="Write one PNG per image into the --out folder.")
+@click.option("--nrow", type=int, default=None, help="Images per grid row (default: close to square).")
+@click.option("--device", default=None, help="torch device, e.g. cuda:0 (default: cpu).")
+@registry_option
+def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: float | None, out: Path | None,
+               each: bool, nrow: int | None, device: str | None, registries: tuple[str, ...]) -> None:
+    """Generate N images of LABEL (class index or name) of DATASET."""
+    seed = random_seed() if seed is None else seed
+    reg = list(registries) or None
+    x = _router.sample(dataset, label, n=n, seed=seed, truncation=truncation, device=device, registry=reg)
+    index = _router.spec(dataset, registry=reg).resolve_label(label)
+    stem = f"{dataset}_{index}_seed{seed}"
+    if each:
+        paths = save_each(x, out or Path(stem), stem=stem)
+        click.echo(f"wrote {len(paths)} images to {paths[0].parent} (seed {seed})")
+    else:
+        if nrow is not None and nrow < 1:
+            raise InvalidRequest(f"--nrow: expected a positive integer, got {nrow}")
+        path = save_grid(x, out or Path(f"{stem}.png"), nrow=nrow)
+        click.echo(f"wrote {path} ({x.shape[0]} images, seed {seed})")
+
+
+@main.group("registry")
+def registry_group() -> None:
+    """Check or rebuild a registry folder."""
+
+
+@registry_group.command("verify")
+@click.argument("path", type=click.Path(path_type=Path))
+def verify_cmd(path: Path) -> None:
+    """Check every file: sha256 against the index, meta schema, strict load. Exit 1 on problems."""
+    report = verify(LocalRegistry(path), load_check=lambda gf: generator_from_file(gf) and None)
+    for problem in report.problems:
+        click.echo(f"problem: {problem}", err=True)
+    for rel in report.unindexed:
+        click.echo(f"not in the index yet (run `zoo registry reindex`): {rel}", err=True)
+    click.echo(f"{path}: {report.checked} files checked, {len(report.problems)} problems")
+    if not report.ok:
+        sys.exit(1)
+
+
+@registry_group.command("reindex")
+@click.argument("path", type=click.Path(path_type=Path))
+def reindex_cmd(path: Path) -> None:
+    """Rebuild PATH/index.json from the generator files under PATH."""
+    if not (path / INDEX_NAME).is_file():
+        if not holds_generators(path):
+            raise RegistryNotFound(f"not a registry: {path} has no {INDEX_NAME} and no */label-NNNNN.safetensors "
+                                   "files; expected a registry folder")
+        LocalRegistry.create(path)
+    reg = LocalRegistry(path)
+    problems = reg.reindex()
+    for problem in problems:
+        click.echo(f"left out: {problem}", err=True)
+    total = sum(len(d["generators"]) for d in reg.index()["datasets"].values())
+    click.echo(f"{path / INDEX_NAME}: {total} generators indexed, {len(problems)} files left out")
+    if problems:
+        sys.exit(1)

@@ -1,0 +1,52 @@
+"""Typed errors of the zoo. Registry errors are re-exported so callers catch one family per package."""
+from __future__ import annotations
+
+from registry.errors import (ChecksumMismatch, CorruptFile, EntryNotFound, InvalidMeta, InvalidName, RegistryError,
+                             RegistryNotFound, suggest)
+
+__all__ = [
+    "ZooError", "UnknownDataset", "UnknownLabel", "AmbiguousLabel", "LabelOutOfRange", "InvalidRequest",
+    "UnknownArchitecture", "DuplicateArchitecture", "InvalidConfig",
+    "RegistryError", "RegistryNotFound", "InvalidName", "EntryNotFound", "CorruptFile", "ChecksumMismatch",
+    "InvalidMeta", "suggest", "LIBRARY_ERRORS",
+]
+
+
+class ZooError(Exception):
+    """Base of every error raised by the zoo package itself."""
+
+
+class UnknownDataset(ZooError, LookupError):
+    pass
+
+
+class UnknownLabel(ZooError, LookupError):
+    pass
+
+
+class AmbiguousLabel(UnknownLabel):
+    pass
+
+
+class LabelOutOfRange(UnknownLabel, IndexError):
+    pass
+
+
+class InvalidRequest(ZooError, ValueError):
+    """Arguments of a call that no valid request could have (n = 0, a wrong latent shape, ...)."""
+
+
+class UnknownArchitecture(ZooError, LookupError):
+    pass
+
+
+class DuplicateArchitecture(ZooError, KeyError):
+    pass
+
+
+class InvalidConfig(ZooError, ValueError):
+    pass
+
+
+# What the CLI turns into one line and exit code 2.
+LIBRARY_ERRORS = (ZooError, RegistryError)

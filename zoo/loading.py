@@ -1,0 +1,54 @@
+"""The two hooks between nets and files: a generator into a registry, and a registry file back into a net."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from registry import CorruptFile, GeneratorFile, GeneratorMeta, InvalidMeta, LocalRegistry
+
+from .nets import NetConfig, build_generator
+from .version import __version__
+
+__all__ = ["generator_from_file", "save_generator", "module_nbytes"]
+
+log = logging.getLogger(__name__)
+
+
+def generator_from_file(gf: GeneratorFile, *, device: torch.device | str = "cpu") -> nn.Module:
+    """Rebuild the net from the file's own config and load its weights with ``strict=True``."""
+    meta = gf.meta
+    cfg = NetConfig.from_json(meta.arch_config)
+    for name, from_cfg, from_meta in (("arch", cfg.arch, meta.arch), ("latent_dim", cfg.latent_dim, meta.latent_dim),
+                                      ("image_shape", cfg.image_shape, meta.image_shape)):
+        if from_cfg != from_meta:
+            raise InvalidMeta(f"{meta.dataset}/{meta.label}: arch_config gives {name} {from_cfg!r}, "
+                              f"expected it to equal the header's {from_meta!r}")
+    net = build_generator(cfg)
+    # Files may store fp16 to stay small; compute in the net's own dtype.
+    state = {k: v.to(dtype=net.state_dict()[k].dtype) if k in net.state_dict() else v for k, v in gf.tensors.items()}
+    try:
+        net.load_state_dict(state, strict=True)
+    except RuntimeError as e:
+        raise CorruptFile(f"{meta.dataset}/{meta.label}: weights do not fit architecture {cfg.arch!r} "
+                          f"with config {cfg.to_json()}: {str(e).splitlines()[0]}") from None
+    return net.to(device).eval().requires_grad_(False)
+
+
+def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig, dataset: str, label: int,
+                   class_name: str, steps: int = 0, seconds: float = 0.0, seed: int = 0,
+                   dtype: torch.dtype | None = None) -> Path:
+    """Save ``net`` (its state dict, optionally cast to ``dtype``) as the generator of (dataset, label)."""
+    meta = GeneratorMeta(dataset=dataset, label=label, class_name=class_name, arch=config.arch,
+                         arch_config=config.to_json(), latent_dim=config.latent_dim, image_shape=config.image_shape,
+                         steps=steps, seconds=float(seconds), seed=seed, package_version=__version__)
+    state = net.state_dict()
+    if dtype is not None:
+        state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
+    return registry.save_generator(state, meta)
+
+
+def module_nbytes(net: nn.Module) -> int:
+    return sum(t.numel() * t.element_size() for t in list(net.parameters()) + list(net.buffers()))

@@ -1,0 +1,63 @@
+"""The one config of a generator/critic pair: a frozen dataclass, validated, serialised to JSON."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InvalidConfig
+
+__all__ = ["NetConfig", "WIDTH_PRESETS"]
+
+# Base widths per family; presets scale them. `tiny` is for tests, `base` is the papers' GPU scale.
+WIDTH_PRESETS: dict[str, float] = {"tiny": 1 / 8, "small": 1 / 2, "base": 1.0}
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    arch: str  # family name, a key of the architecture registry ("dcgan", "resnet")
+    resolution: int  # output height = width in pixels
+    channels: int  # 1 (grey) or 3 (RGB)
+    latent_dim: int = 128  # size of z ~ N(0, I)
+    width: int = 64  # channels of the widest-resolution feature map; deeper layers scale from it
+
+    def __post_init__(self) -> None:
+        for name, lo, hi in (("resolution", 4, 1024), ("latent_dim", 1, 4096), ("width", 1, 4096)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                raise InvalidConfig(f"NetConfig.{name}: expected an integer in {lo}..{hi}, got {v!r}")
+        if self.channels not in (1, 3):
+            raise InvalidConfig(f"NetConfig.channels: expected 1 or 3, got {self.channels!r}")
+        from .registry import get  # the family's own resolutions are checked where they are defined
+
+        fam = get(self.arch)
+        if self.resolution not in fam.resolutions:
+            raise InvalidConfig(f"architecture {self.arch!r} has no {self.resolution} px variant; "
+                                f"expected one of {', '.join(map(str, fam.resolutions))}")
+
+    @classmethod
+    def preset(cls, arch: str, preset: str, *, resolution: int, channels: int, latent_dim: int = 128) -> NetConfig:
+        from .registry import get
+
+        if preset not in WIDTH_PRESETS:
+            raise InvalidConfig(f"unknown width preset {preset!r}; expected one of {', '.join(WIDTH_PRESETS)}")
+        width = max(4, round(get(arch).base_width * WIDTH_PRESETS[preset]))
+        return cls(arch=arch, resolution=resolution, channels=channels, latent_dim=latent_dim, width=width)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return (self.channels, self.resolution, self.resolution)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> NetConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(obj) - names)
+        if unknown:
+            raise InvalidConfig(f"NetConfig: unexpected fields {', '.join(unknown)}; expected {', '.join(sorted(names))}")
+        try:
+            return cls(**obj)
+        except TypeError as e:
+            raise InvalidConfig(f"NetConfig: {e}") from None

@@ -1,0 +1,65 @@
+"""DCGAN-style generator and critic (Radford et al. 2016), critic without batch norm as WGAN-GP asks.
+
+Resolutions 8, 16, 32, 64, 128 start from a 4x4 map; 28 px (MNIST-like) starts from 7x7.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .config import NetConfig
+from .registry import Architecture, register
+
+__all__ = ["DCGANGenerator", "DCGANCritic"]
+
+
+def _plan(cfg: NetConfig) -> tuple[int, list[int]]:
+    """Start size and the channels at each scale, widest-resolution last."""
+    start = 7 if cfg.resolution == 28 else 4
+    n_up = int(math.log2(cfg.resolution // start))
+    return start, [cfg.width * 2 ** (n_up - 1 - i) for i in range(n_up)]
+
+
+class DCGANGenerator(nn.Module):
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        self.latent_dim = cfg.latent_dim
+        self.start, chans = _plan(cfg)
+        self.project = nn.Sequential(
+            nn.Linear(cfg.latent_dim, chans[0] * self.start**2, bias=False),
+            nn.Unflatten(1, (chans[0], self.start, self.start)),  # (B, C0, s, s)
+            nn.BatchNorm2d(chans[0]),
+            nn.ReLU(inplace=True),
+        )
+        layers: list[nn.Module] = []
+        for c_in, c_out in zip(chans, chans[1:]):
+            layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
+        layers += [nn.ConvTranspose2d(chans[-1], cfg.channels, 4, 2, 1), nn.Tanh()]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, C, H, W) in [-1, 1]
+        return self.body(self.project(z))
+
+
+class DCGANCritic(nn.Module):
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        start, chans = _plan(cfg)
+        chans = chans[::-1]  # widest resolution first
+        layers: list[nn.Module] = [nn.Conv2d(cfg.channels, chans[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        for c_in, c_out in zip(chans, chans[1:]):
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(chans[-1] * start**2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B,)
+        return self.head(self.body(x).flatten(1)).squeeze(1)
+
+
+register(Architecture(
+    name="dcgan", generator=DCGANGenerator, critic=DCGANCritic,
+    resolutions=(8, 16, 28, 32, 64, 128), base_width=64,
+    description="DCGAN-style transposed-conv generator, batch-norm-free critic",
+))

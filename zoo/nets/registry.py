@@ -1,0 +1,61 @@
+"""Architectures: one plain dict behind ``register``/``get``. Duplicates raise."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from torch import nn
+
+from ..errors import DuplicateArchitecture, UnknownArchitecture, suggest
+
+if TYPE_CHECKING:
+    from .config import NetConfig
+
+__all__ = ["Architecture", "register", "get", "names", "build_generator", "build_critic"]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    generator: Callable[[NetConfig], nn.Module]  # z (B, latent_dim) -> image (B, C, H, W) in [-1, 1]
+    critic: Callable[[NetConfig], nn.Module]  # image (B, C, H, W) -> score (B,)
+    resolutions: tuple[int, ...]
+    base_width: int  # the `base` preset's width
+    description: str = ""
+
+
+_ARCHITECTURES: dict[str, Architecture] = {}
+
+
+def register(arch: Architecture) -> Architecture:
+    if arch.name in _ARCHITECTURES:
+        raise DuplicateArchitecture(f"architecture {arch.name!r} is already registered")
+    _ARCHITECTURES[arch.name] = arch
+    return arch
+
+
+def get(name: str) -> Architecture:
+    _load_builtins()
+    try:
+        return _ARCHITECTURES[name]
+    except (KeyError, TypeError):
+        raise UnknownArchitecture(f"unknown architecture {name!r}{suggest(str(name), _ARCHITECTURES)}") from None
+
+
+def names() -> list[str]:
+    _load_builtins()
+    return sorted(_ARCHITECTURES)
+
+
+def build_generator(config: NetConfig) -> nn.Module:
+    return get(config.arch).generator(config)
+
+
+def build_critic(config: NetConfig) -> nn.Module:
+    return get(config.arch).critic(config)
+
+
+def _load_builtins() -> None:
+    # Importing the family modules registers them; done on first use to avoid an import cycle.
+    from . import dcgan, resnet  # noqa: F401

@@ -1,0 +1,131 @@
+"""The inference router behind ``zoo.sample``: resolves (dataset, label) to a generator file, caches the
+loaded nets (LRU, bounded by bytes), and batches the request. Sampling itself lives in ``sampling``."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .catalog import Catalog, DatasetInfo
+from .errors import InvalidRequest
+from .loading import generator_from_file, module_nbytes
+from .lru import ByteLRU
+from .sampling import check_seed, generate, latents, random_seed
+from .sources import RegistryArg
+from .specs import DatasetSpec
+
+__all__ = ["Router", "RouterConfig"]
+
+log = logging.getLogger(__name__)
+Label = int | str
+
+
+@dataclass(frozen=True)
+class RouterConfig:
+    max_n: int = 4096  # largest n one call may ask for
+    chunk: int = 256  # images per forward pass: bounds peak memory for large n
+    cache_bytes: int = 1 << 30  # loaded generators kept in memory, by parameter + buffer bytes
+
+    def __post_init__(self) -> None:
+        for name in ("max_n", "chunk", "cache_bytes"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise InvalidRequest(f"RouterConfig.{name}: expected a positive integer, got {v!r}")
+
+
+class Router:
+    def __init__(self, config: RouterConfig | None = None) -> None:
+        self.config = config or RouterConfig()
+        self.catalog = Catalog()
+        self.cache: ByteLRU[nn.Module] = ByteLRU(self.config.cache_bytes)
+
+    # -- lookups ----------------------------------------------------------------------------
+    def datasets(self, *, registry: RegistryArg = None) -> dict[str, DatasetInfo]:
+        return self.catalog.datasets(self.catalog.registries(registry))
+
+    def spec(self, dataset: str, *, registry: RegistryArg = None) -> DatasetSpec:
+        return self.catalog.spec(dataset, self.catalog.registries(registry))
+
+    def generator(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
+                  registry: RegistryArg = None) -> nn.Module:
+        """The cached, shared, eval-mode generator. Do not modify it; ``load`` gives a private copy."""
+        registries = self.catalog.registries(registry)
+        index = self.catalog.spec(dataset, registries).resolve_label(label)
+        return self._cached(dataset, index, torch.device(device or "cpu"), registries)
+
+    def load(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
+             registry: RegistryArg = None) -> nn.Module:
+        registries = self.catalog.registries(registry)
+        index = self.catalog.spec(dataset, registries).resolve_label(label)
+        reg = self.catalog.locate(dataset, index, registries)
+        return generator_from_file(reg.read_generator(dataset, index), device=torch.device(device or "cpu"))
+
+    def _cached(self, dataset: str, label: int, device: torch.device, registries: list) -> nn.Module:
+        reg = self.catalog.locate(dataset, label, registries)
+        st = reg.path_of(dataset, label).stat()
+        # The file's stamp is in the key: a retrained (rewritten) generator is picked up, never stale.
+        key = (str(reg.root), dataset, label, str(device), st.st_mtime_ns, st.st_size)
+
+        def load() -> tuple[nn.Module, int]:
+            net = generator_from_file(reg.read_generator(dataset, label), device=device)
+            log.info("loaded %s/%d from %s onto %s", dataset, label, reg.root, device)
+            self.cache.discard(lambda k: k[:4] == key[:4] and k != key)
+            return net, module_nbytes(net)
+
+        return self.cache.get_or_load(key, load)
+
+    # -- sampling ---------------------------------------------------------------------------
+    def sample(self, dataset: str, label: Label | None = None, *, n: int | None = None,
+               labels: Sequence[Label] | None = None, seed: int | None = None, z: torch.Tensor | None = None,
+               truncation: float | None = None, device: torch.device | str | None = None,
+               registry: RegistryArg = None) -> torch.Tensor:
+        """Images (N, C, H, W) in [0, 1]; see ``zoo.sample`` for the contract."""
+        if (label is None) == (labels is None):
+            raise InvalidRequest("sample: expected exactly one of label= or labels=, "
+                                 f"got label={label!r}, labels={labels!r}")
+        if labels is not None and (isinstance(labels, (str, bytes)) or not isinstance(labels, Sequence) or not labels):
+            raise InvalidRequest(f"labels: expected a non-empty list of class indices or names, got {labels!r}")
+        wanted = [label] if labels is None else list(labels)
+        n = self._check_n(n, z, per_label=labels is not None)
+        seed = random_seed() if seed is None else check_seed(seed)
+        registries = self.catalog.registries(registry)
+        spec = self.catalog.spec(dataset, registries)
+        indices = [spec.resolve_label(lab) for lab in wanted]
+        dev = torch.device(device or "cpu")
+        blocks: dict[int, torch.Tensor] = {}
+        for index in dict.fromkeys(indices):  # one batch per distinct generator
+            net = self._cached(dataset, index, dev, registries)
+            blocks[index] = generate(net, self._latents(net, n, seed, z, truncation), chunk=self.config.chunk)
+        out = blocks[indices[0]] if len(indices) == 1 else torch.cat([blocks[i] for i in indices])
+        return out if device is not None else out.cpu()
+
+    def _check_n(self, n: object, z: torch.Tensor | None, *, per_label: bool) -> int:
+        if z is not None:
+            if not isinstance(z, torch.Tensor) or z.dim() != 2 or not z.is_floating_point():
+                raise InvalidRequest(f"z: expected a float tensor (n, latent_dim), got "
+                                     f"{tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__}")
+            if n is not None and n != z.shape[0]:
+                raise InvalidRequest(f"n={n!r} but z has {z.shape[0]} rows; pass one or make them agree")
+            n = z.shape[0]
+        if n is None:
+            n = 1
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.config.max_n:
+            what = "images per label" if per_label else "images"
+            raise InvalidRequest(f"n: expected {what} in 1..{self.config.max_n}, got {n!r}")
+        return n
+
+    def _latents(self, net: nn.Module, n: int, seed: int, z: torch.Tensor | None,
+                 truncation: float | None) -> torch.Tensor:
+        dim = net.latent_dim
+        if z is None:
+            return latents(n, dim, seed=seed, truncation=truncation)
+        if truncation is not None:
+            raise InvalidRequest("truncation applies to latents the zoo draws; with z= given, truncate z yourself")
+        if z.shape[1] != dim:
+            raise InvalidRequest(f"z: expected {dim} latent dimensions for this generator, got {z.shape[1]}")
+        if not torch.isfinite(z).all():
+            raise InvalidRequest("z: expected finite values, got NaN or inf")
+        return z.float()
