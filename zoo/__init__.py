@@ -42,7 +42,7 @@ def sample(dataset: str, label: Label | None = None, *, n: int | None = None, la
 
 def load(dataset: str, label: Label, *, device: torch.device | str | None = None,
          registry: RegistryArg = None) -> nn.Module:
-    """A private copy of the generator of (dataset, label) in eval mode: z (B, latent_dim) -> [-1, 1] images."""
+    """A private copy of the generator of (dataset, label) in eval mode: z (B, latent_dim) -> images in [0, 1]."""
     return _router.load(dataset, label, device=device, registry=registry)
 
 

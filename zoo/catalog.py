@@ -42,7 +42,7 @@ class Catalog:
         return out
 
     def _registry(self, path: Path) -> LocalRegistry:
-        key = path.expanduser().resolve()
+        key = path
         with self._lock:
             reg = self._open.get(key)
         if reg is None:

@@ -28,6 +28,14 @@ class ByteLRU(Generic[V]):
     def nbytes(self) -> int:
         return self._bytes
 
+    def get(self, key: Hashable) -> V | None:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+            return hit[0]
+
     def get_or_load(self, key: Hashable, load: Callable[[], tuple[V, int]]) -> V:
         """Return the cached value, or call ``load() -> (value, nbytes)`` once for all waiting threads."""
         with self._lock:

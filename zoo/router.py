@@ -3,7 +3,8 @@ loaded nets (LRU, bounded by bytes), and batches the request. Sampling itself li
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import os
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -14,13 +15,14 @@ from .errors import InvalidRequest
 from .loading import generator_from_file, module_nbytes
 from .lru import ByteLRU
 from .sampling import check_seed, generate, latents, random_seed
-from .sources import RegistryArg
+from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
 from .specs import DatasetSpec
 
 __all__ = ["Router", "RouterConfig"]
 
 log = logging.getLogger(__name__)
 Label = int | str
+_MAX_ROUTES = 65536
 
 
 @dataclass(frozen=True)
@@ -36,11 +38,21 @@ class RouterConfig:
                 raise InvalidRequest(f"RouterConfig.{name}: expected a positive integer, got {v!r}")
 
 
+@dataclass(frozen=True)
+class _Route:
+    """A resolved request: which file served it, and what on disk would change the answer."""
+    index: int  # the label's class index
+    path: str  # the generator file
+    cache_key: tuple  # key of the loaded net in the LRU, which includes the file's stamp
+    shadowing: tuple[str, ...]  # where the same label would live in registries searched earlier
+
+
 class Router:
     def __init__(self, config: RouterConfig | None = None) -> None:
         self.config = config or RouterConfig()
         self.catalog = Catalog()
         self.cache: ByteLRU[nn.Module] = ByteLRU(self.config.cache_bytes)
+        self._routes: dict[Hashable, _Route] = {}
 
     # -- lookups ----------------------------------------------------------------------------
     def datasets(self, *, registry: RegistryArg = None) -> dict[str, DatasetInfo]:
@@ -52,9 +64,7 @@ class Router:
     def generator(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
                   registry: RegistryArg = None) -> nn.Module:
         """The cached, shared, eval-mode generator. Do not modify it; ``load`` gives a private copy."""
-        registries = self.catalog.registries(registry)
-        index = self.catalog.spec(dataset, registries).resolve_label(label)
-        return self._cached(dataset, index, torch.device(device or "cpu"), registries)
+        return self._net(dataset, label, torch.device(device or "cpu"), registry)[0]
 
     def load(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
              registry: RegistryArg = None) -> nn.Module:
@@ -63,19 +73,50 @@ class Router:
         reg = self.catalog.locate(dataset, index, registries)
         return generator_from_file(reg.read_generator(dataset, index), device=torch.device(device or "cpu"))
 
-    def _cached(self, dataset: str, label: int, device: torch.device, registries: list) -> nn.Module:
-        reg = self.catalog.locate(dataset, label, registries)
-        st = reg.path_of(dataset, label).stat()
+    def _net(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg) -> tuple[nn.Module, int]:
+        memo = _memo_key(dataset, label, device, registry)
+        hit = self._fast(memo) if memo is not None else None
+        if hit is not None:
+            return hit
+        registries = self.catalog.registries(registry)
+        index = self.catalog.spec(dataset, registries).resolve_label(label)
+        reg = self.catalog.locate(dataset, index, registries)
+        path = str(reg.path_of(dataset, index))
+        st = os.stat(path)
         # The file's stamp is in the key: a retrained (rewritten) generator is picked up, never stale.
-        key = (str(reg.root), dataset, label, str(device), st.st_mtime_ns, st.st_size)
+        key = (str(reg.root), dataset, index, str(device), st.st_mtime_ns, st.st_size)
 
         def load() -> tuple[nn.Module, int]:
-            net = generator_from_file(reg.read_generator(dataset, label), device=device)
-            log.info("loaded %s/%d from %s onto %s", dataset, label, reg.root, device)
+            net = generator_from_file(reg.read_generator(dataset, index), device=device)
+            log.info("loaded %s/%d from %s onto %s", dataset, index, reg.root, device)
             self.cache.discard(lambda k: k[:4] == key[:4] and k != key)
             return net, module_nbytes(net)
 
-        return self.cache.get_or_load(key, load)
+        net = self.cache.get_or_load(key, load)
+        if memo is not None:
+            if len(self._routes) >= _MAX_ROUTES:
+                self._routes.clear()
+            earlier = registries[: registries.index(reg)]
+            self._routes[memo] = _Route(index, path, key, tuple(str(r.path_of(dataset, index)) for r in earlier))
+        return net, index
+
+    def _fast(self, memo: Hashable) -> tuple[nn.Module, int] | None:
+        """The net of a request seen before, if nothing on disk changed that would route it elsewhere.
+
+        One stat of the file plus one per registry searched before it, and no path arithmetic: after a
+        forward pass has flushed the CPU caches, every Python step of the full lookup is slow.
+        """
+        route = self._routes.get(memo)
+        if route is None:
+            return None
+        try:
+            st = os.stat(route.path)
+        except OSError:
+            return None
+        if (st.st_mtime_ns, st.st_size) != route.cache_key[-2:] or any(map(os.path.exists, route.shadowing)):
+            return None
+        net = self.cache.get(route.cache_key)
+        return None if net is None else (net, route.index)
 
     # -- sampling ---------------------------------------------------------------------------
     def sample(self, dataset: str, label: Label | None = None, *, n: int | None = None,
@@ -91,15 +132,14 @@ class Router:
         wanted = [label] if labels is None else list(labels)
         n = self._check_n(n, z, per_label=labels is not None)
         seed = random_seed() if seed is None else check_seed(seed)
-        registries = self.catalog.registries(registry)
-        spec = self.catalog.spec(dataset, registries)
-        indices = [spec.resolve_label(lab) for lab in wanted]
         dev = torch.device(device or "cpu")
+        nets = [self._net(dataset, lab, dev, registry) for lab in wanted]
         blocks: dict[int, torch.Tensor] = {}
-        for index in dict.fromkeys(indices):  # one batch per distinct generator
-            net = self._cached(dataset, index, dev, registries)
-            blocks[index] = generate(net, self._latents(net, n, seed, z, truncation), chunk=self.config.chunk)
-        out = blocks[indices[0]] if len(indices) == 1 else torch.cat([blocks[i] for i in indices])
+        for net, index in nets:
+            if index not in blocks:  # one batch per distinct generator
+                blocks[index] = generate(net, self._latents(net, n, seed, z, truncation), device=dev,
+                                         chunk=self.config.chunk)
+        out = blocks[nets[0][1]] if len(nets) == 1 else torch.cat([blocks[i] for _, i in nets])
         return out if device is not None else out.cpu()
 
     def _check_n(self, n: object, z: torch.Tensor | None, *, per_label: bool) -> int:
@@ -129,3 +169,18 @@ class Router:
         if not torch.isfinite(z).all():
             raise InvalidRequest("z: expected finite values, got NaN or inf")
         return z.float()
+
+
+def _memo_key(dataset: object, label: object, device: torch.device, registry: RegistryArg) -> Hashable | None:
+    """A hashable key for the request and the environment that routes it, or None (take the slow path)."""
+    if not isinstance(dataset, str) or isinstance(label, bool) or not isinstance(label, (int, str)):
+        return None
+    try:
+        if registry is None or isinstance(registry, (str, os.PathLike)):
+            reg_key: Hashable = registry if registry is None else os.fspath(registry)
+        else:
+            reg_key = tuple(os.fspath(p) for p in registry)
+    except TypeError:
+        return None
+    env = os.environ
+    return (dataset, label, str(device), reg_key, env.get(ENV_REGISTRY), env.get(ENV_CACHE), env.get("XDG_CACHE_HOME"))

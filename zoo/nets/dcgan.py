@@ -36,10 +36,10 @@ class DCGANGenerator(nn.Module):
         layers: list[nn.Module] = []
         for c_in, c_out in zip(chans, chans[1:]):
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(True)]
-        layers += [nn.ConvTranspose2d(chans[-1], cfg.channels, 4, 2, 1), nn.Tanh()]
+        layers += [nn.ConvTranspose2d(chans[-1], cfg.channels, 4, 2, 1), nn.Sigmoid()]
         self.body = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, C, H, W) in [-1, 1]
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, C, H, W) in [0, 1]
         return self.body(self.project(z))
 
 

@@ -17,8 +17,11 @@ __all__ = ["Architecture", "register", "get", "names", "build_generator", "build
 
 @dataclass(frozen=True)
 class Architecture:
+    """A generator/critic family. Generators end in a sigmoid: images come out in [0, 1], the zoo's own
+    convention, so sampling needs no post-processing (sigmoid(2a) = (tanh(a) + 1) / 2: the usual tanh
+    output up to a scale of the last layer that training absorbs)."""
     name: str
-    generator: Callable[[NetConfig], nn.Module]  # z (B, latent_dim) -> image (B, C, H, W) in [-1, 1]
+    generator: Callable[[NetConfig], nn.Module]  # z (B, latent_dim) -> (B, C, H, W) in [0, 1]
     critic: Callable[[NetConfig], nn.Module]  # image (B, C, H, W) -> score (B,)
     resolutions: tuple[int, ...]
     base_width: int  # the `base` preset's width

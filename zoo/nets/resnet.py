@@ -54,9 +54,9 @@ class ResNetGenerator(nn.Module):
         self.latent_dim, w = cfg.latent_dim, cfg.width
         self.project = nn.Sequential(nn.Linear(cfg.latent_dim, 4 * 4 * w), nn.Unflatten(1, (w, 4, 4)))
         self.blocks = nn.Sequential(*[UpBlock(w, w) for _ in range(_n_blocks(cfg))])
-        self.out = nn.Sequential(nn.BatchNorm2d(w), nn.ReLU(), nn.Conv2d(w, cfg.channels, 3, 1, 1), nn.Tanh())
+        self.out = nn.Sequential(nn.BatchNorm2d(w), nn.ReLU(), nn.Conv2d(w, cfg.channels, 3, 1, 1), nn.Sigmoid())
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, C, H, W) in [-1, 1]
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, C, H, W) in [0, 1]
         return self.out(self.blocks(self.project(z)))
 
 

@@ -1,0 +1,98 @@
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import add_generator, tree_digest
+from zoo.cli import main
+
+ZOO = shutil.which("zoo", path=str(Path(sys.executable).parent))
+
+
+@pytest.fixture
+def reg(make_registry):
+    return make_registry({"fashion-mnist": [0, 7]})
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_list_shows_builtin_specs_and_what_registries_hold(reg):
+    res = run("list", "-r", str(reg.root))
+    assert res.exit_code == 0
+    row = next(line for line in res.output.splitlines() if line.startswith("fashion-mnist"))
+    assert row.split()[:4] == ["fashion-mnist", "10", "1x28x28", "2"] and str(reg.root) in row
+    assert any(line.startswith("imagenet1k ") and " 1000 " in line for line in res.output.splitlines())
+
+
+def test_sample_writes_a_grid_of_the_requested_size(reg, tmp_path):
+    out = tmp_path / "grid.png"
+    res = run("sample", "fashion-mnist", "sneaker", "-n", "6", "--seed", "0", "--nrow", "3", "-o", str(out),
+              "-r", str(reg.root))
+    assert res.exit_code == 0 and str(out) in res.output and "seed 0" in res.output
+    assert Image.open(out).size == (3 * 30 + 2, 2 * 30 + 2)
+
+
+def test_sample_each_writes_one_file_per_image_and_the_same_seed_repeats(reg, tmp_path):
+    for folder in ("a", "b"):
+        res = run("sample", "fashion-mnist", "0", "-n", "3", "--seed", "9", "--each", "-o", str(tmp_path / folder),
+                  "-r", str(reg.root))
+        assert res.exit_code == 0, res.output
+    a, b = tree_digest(tmp_path / "a"), tree_digest(tmp_path / "b")
+    assert len(a) == 3 and a == b
+
+
+@pytest.mark.parametrize("args,message", [
+    (["sample", "fashion-mnst", "0"], "unknown dataset 'fashion-mnst'; did you mean 'fashion-mnist'?"),
+    (["sample", "fashion-mnist", "Sneeker"], "did you mean 'Sneaker'?"),
+    (["sample", "imagenet1k", "bull"], "'bull mastiff' (243)"),
+    (["sample", "fashion-mnist", "12"], "expected an index in 0..9"),
+    (["sample", "fashion-mnist", "0", "-n", "0"], "n: expected images in 1..4096, got 0"),
+    (["sample", "fashion-mnist", "0", "-n", "-5"], "got -5"),
+    (["sample", "fashion-mnist", "0", "-n", "100000"], "got 100000"),
+    (["sample", "../x", "0"], "unknown dataset '../x'"),
+    (["sample", "fashion-mnist", "Dress"], "no generator for dataset 'fashion-mnist', label 3"),
+    (["registry", "verify", "/nonexistent/registry"], "not a registry"),
+    (["registry", "reindex", "/tmp"], "not a registry"),
+])
+def test_library_errors_are_one_line_and_exit_code_2(reg, args, message):
+    res = CliRunner().invoke(main, [*args, *(["-r", str(reg.root)] if args[0] == "sample" else [])])
+    assert res.exit_code == 2, res.output
+    assert res.stderr.count("\n") == 1 and res.stderr.startswith("error: ") and message in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_verify_and_reindex_from_the_shell(reg):
+    res = run("registry", "verify", str(reg.root))
+    assert res.exit_code == 0 and "2 files checked, 0 problems" in res.output
+    add_generator(reg, "fashion-mnist", 3)
+    res = run("registry", "verify", str(reg.root))
+    assert res.exit_code == 0 and "not in the index yet" in res.stderr
+    res = run("registry", "reindex", str(reg.root))
+    assert res.exit_code == 0 and "3 generators indexed" in res.output
+    p = reg.path_of("fashion-mnist", 3)
+    p.write_bytes(p.read_bytes()[:-1] + b"!")
+    res = run("registry", "verify", str(reg.root))
+    assert res.exit_code == 1 and "expected sha256" in res.stderr and "1 problems" in res.output
+
+
+def test_reindex_creates_the_index_of_a_folder_of_generator_files(reg):
+    (reg.root / "index.json").unlink()
+    res = run("registry", "reindex", str(reg.root))
+    assert res.exit_code == 0
+    assert set(json.loads((reg.root / "index.json").read_text())["datasets"]["fashion-mnist"]["generators"]) == {"0", "7"}
+
+
+def test_the_installed_console_script_reports_errors_without_a_traceback(reg, tmp_path):
+    assert ZOO, "the `zoo` console script is not installed next to this Python"
+    ok = subprocess.run([ZOO, "sample", "fashion-mnist", "7", "-n", "2", "--seed", "1", "-o", str(tmp_path / "x.png"),
+                         "-r", str(reg.root)], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and (tmp_path / "x.png").is_file()
+    bad = subprocess.run([ZOO, "sample", "imagenet", "0"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "did you mean 'imagenet1k'" in bad.stderr
