@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import resource
 import statistics
 import sys
@@ -65,12 +66,20 @@ def main() -> None:
         for _ in range(3):  # warm-up: caches, allocator, oneDNN primitives
             zoo.sample("fashion-mnist", 7, n=n, seed=0, registry=root)
         raw, routed = [], []
+        order = random.Random(n)
         with torch.no_grad():
-            for _ in range(reps):
-                raw.append(_timed(lambda: G(z)))
-                routed.append(_timed(lambda: zoo.sample("fashion-mnist", 7, n=n, seed=0, registry=root)))
+            for _ in range(reps):  # interleaved in random order, so drift and cache effects hit both alike
+                pair = [("raw", lambda: G(z)), ("routed", lambda: zoo.sample("fashion-mnist", 7, n=n, seed=0,
+                                                                             registry=root))]
+                order.shuffle(pair)
+                for name, fn in pair:
+                    (raw if name == "raw" else routed).append(_timed(fn))
         r, s = statistics.median(raw), statistics.median(routed)
-        results["overhead"][str(n)] = {"raw_ms": 1e3 * r, "sample_ms": 1e3 * s, "ratio": s / r, "repeats": reps}
+        results["overhead"][str(n)] = {"raw_ms": 1e3 * r, "sample_ms": 1e3 * s, "ratio": s / r,
+                                       "ratio_of_minima": min(routed) / min(raw),
+                                       "overhead_us_median_of_pairs": 1e6 * statistics.median(
+                                           b - a for a, b in zip(raw, routed)),
+                                       "repeats": reps}
     zoo.sample("fashion-mnist", 7, n=4096, seed=0, registry=root)
     results["peak_rss_mb"] = _maxrss_mb()
     results["rss_growth_n4096_mb"] = _maxrss_mb() - rss_before

@@ -23,6 +23,7 @@ __all__ = ["Router", "RouterConfig"]
 log = logging.getLogger(__name__)
 Label = int | str
 _MAX_ROUTES = 65536
+_CPU = torch.device("cpu")
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ class Router:
         wanted = [label] if labels is None else list(labels)
         n = self._check_n(n, z, per_label=labels is not None)
         seed = random_seed() if seed is None else check_seed(seed)
-        dev = torch.device(device or "cpu")
+        dev = _CPU if device is None else torch.device(device)
         nets = [self._net(dataset, lab, dev, registry) for lab in wanted]
         blocks: dict[int, torch.Tensor] = {}
         for net, index in nets:
@@ -140,7 +141,7 @@ class Router:
                 blocks[index] = generate(net, self._latents(net, n, seed, z, truncation), device=dev,
                                          chunk=self.config.chunk)
         out = blocks[nets[0][1]] if len(nets) == 1 else torch.cat([blocks[i] for _, i in nets])
-        return out if device is not None else out.cpu()
+        return out
 
     def _check_n(self, n: object, z: torch.Tensor | None, *, per_label: bool) -> int:
         if z is not None:
