@@ -154,3 +154,24 @@ def test_load_returns_a_private_copy(reg):
     with torch.no_grad():
         next(a.parameters()).zero_()
     assert not torch.equal(next(a.parameters()), next(b.parameters()))
+
+
+def test_a_header_naming_an_unknown_architecture_or_missing_fields_is_refused(reg):
+    from safetensors.torch import save as st_save
+
+    gf = reg.read_generator("fashion-mnist", 0)
+    import json
+
+    header = {**gf.meta.to_header(), "arch": "stylegan9",
+              "arch_config": json.dumps({**gf.meta.arch_config, "arch": "stylegan9"})}
+    reg.path_of("fashion-mnist", 0).write_bytes(st_save(gf.tensors, metadata=header))
+    reg.reindex()
+    with pytest.raises(zoo.UnknownArchitecture, match="unknown architecture 'stylegan9'"):
+        Router().sample("fashion-mnist", 0, registry=reg.root)
+    del header["latent_dim"]
+    reg.path_of("fashion-mnist", 7).write_bytes(st_save(gf.tensors, metadata=header))
+    assert len(reg.reindex()) == 1  # left out of the index, still refused when asked for
+    before = tree_digest(reg.root)
+    with pytest.raises(zoo.InvalidMeta, match="missing latent_dim"):
+        Router().sample("fashion-mnist", 7, registry=reg.root)
+    assert tree_digest(reg.root) == before
