@@ -1,0 +1,94 @@
+"""Per-label training data: the images of one label only, in memory as uint8 (N, C, H, W).
+
+    images = load_label("fashion-mnist", 7)                      # Debian's IDX files, no --data needed
+    images = load_label("cifar10", 3, data="/data/cifar")        # python batches
+    images = load_label("imagenet1k", 281, data="/data/imagenet/train", resolution=64)
+    images = load_label("my-set", 0, data="/data/my-set", resolution=64)   # class-per-folder tree
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from zoo.specs import builtin_spec
+
+from ..errors import DataNotFound, EmptyLabel
+from .cifar import load_cifar
+from .folders import class_folders, load_folder
+from .idx import find_idx, read_idx
+
+__all__ = ["DataSource", "load_label", "DEBIAN_FASHION_MNIST"]
+
+log = logging.getLogger(__name__)
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+FOLDER_RESOLUTION = 64  # ImageNet and user folders are resized to this unless told otherwise
+
+
+@dataclass(frozen=True)
+class DataSource:
+    dataset: str  # a built-in name, or the name a user data set gets in the registry
+    data: Path | None = None  # where the files are; None for sets that ship on the machine
+    resolution: int | None = None  # resize target for folder trees (ImageNet, user sets)
+    channels: int = 3  # for user folder trees: 1 (grey) or 3
+
+    def class_names(self) -> tuple[str, ...]:
+        spec = builtin_spec(self.dataset)
+        if spec is not None:
+            return spec.class_names
+        return tuple(p.name for p in class_folders(self._need_data()))
+
+    def image_shape(self) -> tuple[int, int, int]:
+        spec = builtin_spec(self.dataset)
+        if spec is not None and self.dataset != "imagenet1k":
+            return spec.image_shape
+        res = self.resolution or FOLDER_RESOLUTION
+        return (3 if spec is not None else self.channels, res, res)
+
+    def _need_data(self) -> Path:
+        if self.data is None:
+            raise DataNotFound(f"dataset {self.dataset!r} needs --data PATH: expected the folder that holds it")
+        return Path(self.data).expanduser()
+
+
+def load_label(dataset: str, label: int, *, data: str | os.PathLike[str] | None = None,
+               resolution: int | None = None, channels: int = 3) -> torch.Tensor:
+    """The train images of one label as a uint8 tensor (N, C, H, W). Raises EmptyLabel if there are none."""
+    src = DataSource(dataset, Path(data) if data is not None else None, resolution, channels)
+    arr = _load(src, label)
+    if len(arr) == 0:
+        raise EmptyLabel(f"dataset {dataset!r}, label {label}: expected images to train on, found none")
+    log.info("loaded %d images of %s label %d, shape %s", len(arr), dataset, label, arr.shape[1:])
+    return torch.from_numpy(np.ascontiguousarray(arr))
+
+
+def _load(src: DataSource, label: int) -> np.ndarray:
+    name = src.dataset
+    if name in ("fashion-mnist", "mnist"):
+        root = src.data or (DEBIAN_FASHION_MNIST if name == "fashion-mnist" else None)
+        if root is None:
+            src._need_data()
+        sub = ("FashionMNIST",) if name == "fashion-mnist" else ("MNIST",)
+        images = read_idx(find_idx(Path(root), "train-images-idx3-ubyte", sub))
+        labels = read_idx(find_idx(Path(root), "train-labels-idx1-ubyte", sub))
+        return images[labels == label][:, None]  # (N, 1, 28, 28)
+    if name == "digits":
+        from sklearn.datasets import load_digits  # ships with scikit-learn: no download
+
+        d = load_digits()
+        # 0..16 grey levels -> 0..255
+        return (d.images[d.target == label] * (255 / 16)).round().astype(np.uint8)[:, None]
+    if name in ("cifar10", "cifar100"):
+        return load_cifar(name, src._need_data(), label)
+    folders = class_folders(src._need_data())
+    if not 0 <= label < len(folders):
+        raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of 0..{len(folders) - 1}")
+    if name == "imagenet1k" and len(folders) != 1000:
+        log.warning("%s holds %d synset folders, not 1000: label indices follow the sorted folders present",
+                    src.data, len(folders))
+    shape = src.image_shape()
+    return load_folder(folders[label], resolution=shape[1], channels=shape[0])

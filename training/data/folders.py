@@ -1,0 +1,51 @@
+"""Image trees with one folder per class: ImageNet's train folder of synsets, or any user data set.
+A label's images are read from its own folder only, never the whole tree."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import DataNotFound
+
+__all__ = ["class_folders", "load_folder", "IMAGE_SUFFIXES"]
+
+log = logging.getLogger(__name__)
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+
+def class_folders(root: Path) -> list[Path]:
+    """Class folders in index order (sorted names, as torchvision's ImageFolder)."""
+    if not root.is_dir():
+        raise DataNotFound(f"data folder {root} does not exist")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise DataNotFound(f"{root}: expected one sub-folder of images per class, found none")
+    return folders
+
+
+def _square(img: Image.Image, resolution: int) -> Image.Image:
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    return img.resize((resolution, resolution), Image.Resampling.BICUBIC)
+
+
+def load_folder(folder: Path, *, resolution: int, channels: int) -> np.ndarray:
+    """Every image in ``folder``, centre-cropped to a square, resized, uint8 (N, C, R, R)."""
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    out = np.empty((len(paths), channels, resolution, resolution), dtype=np.uint8)
+    kept = 0
+    for p in paths:
+        try:
+            with Image.open(p) as img:
+                img = _square(img.convert("L" if channels == 1 else "RGB"), resolution)
+        except (UnidentifiedImageError, OSError) as e:
+            log.warning("skipped unreadable image %s: %s", p, e)
+            continue
+        arr = np.asarray(img, dtype=np.uint8)
+        out[kept] = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
+        kept += 1
+    return out[:kept]
