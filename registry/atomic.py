@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "TEMP_PREFIX"]
+__all__ = ["atomic_write_bytes", "atomic_write_json", "remove_stale_temporaries", "TEMP_PREFIX"]
 
 TEMP_PREFIX = ".tmp-"
 
@@ -16,7 +16,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, then rename."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    # The target's name is in the temporary's, so a run can clear its own leftovers after a crash.
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -27,6 +28,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def remove_stale_temporaries(path: Path) -> int:
+    """Delete temporaries a killed writer of ``path`` left behind. Call only while holding ``path``'s lock."""
+    removed = 0
+    for tmp in Path(path).parent.glob(f"{TEMP_PREFIX}{Path(path).name}-*"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:

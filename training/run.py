@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from registry import LocalRegistry
-from registry.atomic import atomic_write_json
+from registry.atomic import atomic_write_json, remove_stale_temporaries
 from zoo.loading import save_generator
 from zoo.specs import builtin_spec
 
@@ -77,6 +77,8 @@ def run_label(job: LabelJob, on_tick: Tick | None = None) -> LabelResult:
             return LabelResult(job.label, "busy")
         if reg.has(job.dataset, job.label):  # finished by another process while we waited
             return LabelResult(job.label, "skipped")
+        for target in (reg.path_of(job.dataset, job.label), folder / "checkpoint.pt", folder / "config.json"):
+            remove_stale_temporaries(target)
         return _train(job, reg, folder, on_tick)
 
 

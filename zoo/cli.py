@@ -87,6 +87,16 @@ def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: f
         click.echo(f"wrote {path} ({x.shape[0]} images, seed {seed})")
 
 
+def _load_plugins() -> None:
+    """Commands of other packages (`zoo train`, `zoo demo`, ...) arrive through entry points, so the zoo
+    package never imports training or app code itself."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="wcgan_zoo.commands"):
+        if ep.name not in main.commands:
+            main.add_command(ep.load(), ep.name)
+
+
 @main.group("registry")
 def registry_group() -> None:
     """Check or rebuild a registry folder."""
@@ -123,3 +133,6 @@ def reindex_cmd(path: Path) -> None:
     click.echo(f"{path / INDEX_NAME}: {total} generators indexed, {len(problems)} files left out")
     if problems:
         sys.exit(1)
+
+
+_load_plugins()

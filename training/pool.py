@@ -1,0 +1,72 @@
+"""Labels over a local pool of processes, each with cores / N torch threads; no communication."""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue
+import threading
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import torch
+
+from .progress import ProgressBoard
+from .run import LabelJob, LabelResult, run_label
+
+__all__ = ["train_jobs"]
+
+log = logging.getLogger(__name__)
+
+_slot: int = 0
+_ticks: "mp.Queue | None" = None
+
+
+def _init_worker(threads: int, counter, ticks) -> None:
+    global _slot, _ticks
+    torch.set_num_threads(threads)
+    with counter.get_lock():
+        _slot, counter.value = counter.value, counter.value + 1
+    _ticks = ticks
+
+
+def _run_in_worker(job: LabelJob) -> LabelResult:
+    return run_label(job, on_tick=lambda line: _ticks.put((_slot, line)) if _ticks is not None else None)
+
+
+def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = None) -> list[LabelResult]:
+    """Run every job, ``workers`` at a time. With one worker, in this process."""
+    budget = jobs[0].config.budget_s if jobs else 0
+    board = ProgressBoard(max(1, min(workers, len(jobs))), budget_s=budget, enabled=progress)
+    try:
+        if workers <= 1:
+            return [run_label(job, on_tick=lambda line: board.update(0, line)) for job in jobs]
+        return _pool(jobs, workers, board)
+    finally:
+        board.close()
+
+
+def _pool(jobs: list[LabelJob], workers: int, board: ProgressBoard) -> list[LabelResult]:
+    ctx = mp.get_context("spawn")  # fork would copy torch's thread pools and locks
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    ticks, counter = ctx.Queue(), ctx.Value("i", 0)
+    stop = threading.Event()
+
+    def drain() -> None:
+        while not stop.is_set():
+            try:
+                slot, line = ticks.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            board.update(slot, line)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                 initargs=(threads, counter, ticks)) as pool:
+            futures = [pool.submit(_run_in_worker, job) for job in jobs]
+            results = [f.result() for f in as_completed(futures)]
+    finally:
+        stop.set()
+        reader.join()
+    return sorted(results, key=lambda r: r.label)

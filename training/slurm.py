@@ -1,0 +1,76 @@
+"""SLURM job arrays: each array task trains its share of labels into the shared registry; a last job,
+run after the whole array, rebuilds the registry index (ranks themselves never touch it)."""
+from __future__ import annotations
+
+import logging
+import math
+import shlex
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LauncherError
+
+__all__ = ["SlurmOptions", "render_array_script", "submit"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlurmOptions:
+    tasks: int  # array size; task i trains labels[i::tasks]
+    parallelism: int | None = None  # --array=...%P: at most P tasks at once
+    partition: str | None = None
+    time: str | None = None  # SLURM time limit; default: the budget of every label a task holds, plus slack
+    gpus_per_task: int | None = None
+    cpus_per_task: int = 1
+    job_name: str = "wcgan-zoo"
+
+
+def _default_time(budget_s: float, labels_per_task: int) -> str:
+    minutes = math.ceil(budget_s * labels_per_task * 1.25 / 60) + 10  # data loading, saving, start-up
+    return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
+
+
+def render_array_script(train_args: list[str], *, opts: SlurmOptions, n_labels: int, budget_s: float,
+                        log_dir: Path, workdir: Path) -> str:
+    labels_per_task = math.ceil(n_labels / opts.tasks)
+    array = f"0-{opts.tasks - 1}" + (f"%{opts.parallelism}" if opts.parallelism else "")
+    lines = ["#!/bin/bash", f"#SBATCH --job-name={opts.job_name}", f"#SBATCH --array={array}",
+             "#SBATCH --ntasks=1", f"#SBATCH --cpus-per-task={opts.cpus_per_task}",
+             f"#SBATCH --time={opts.time or _default_time(budget_s, labels_per_task)}",
+             f"#SBATCH --output={log_dir}/slurm-%A_%a.out"]
+    if opts.partition:
+        lines.append(f"#SBATCH --partition={opts.partition}")
+    if opts.gpus_per_task:
+        lines.append(f"#SBATCH --gpus-per-task={opts.gpus_per_task}")
+    cmd = [sys.executable, "-m", "zoo", "train", *train_args, "--launcher", "auto"]
+    lines += ["", "# Each array task finds its labels from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT.",
+              f"export OMP_NUM_THREADS={opts.cpus_per_task}", f"cd {shlex.quote(str(workdir))}",
+              "exec " + " ".join(shlex.quote(c) for c in cmd), ""]
+    return "\n".join(lines)
+
+
+def _sbatch(args: list[str]) -> str:
+    exe = shutil.which("sbatch")
+    if exe is None:
+        raise LauncherError("--launcher slurm needs `sbatch` on PATH (run on a SLURM login node), "
+                            "or use --dry-run to print the batch script")
+    res = subprocess.run([exe, "--parsable", *args], capture_output=True, text=True, timeout=60)
+    if res.returncode != 0:
+        raise LauncherError(f"sbatch failed ({res.returncode}): {res.stderr.strip() or res.stdout.strip()}")
+    return res.stdout.strip().split(";")[0]
+
+
+def submit(script: str, *, script_path: Path, registry: Path) -> tuple[str, str]:
+    """Submit the array and the index job that follows it; return both job ids."""
+    script_path.parent.mkdir(parents=True, exist_ok=True)
+    script_path.write_text(script)
+    array_id = _sbatch([str(script_path)])
+    reindex = f"{shlex.quote(sys.executable)} -m zoo registry reindex {shlex.quote(str(registry))}"
+    index_id = _sbatch([f"--dependency=afterany:{array_id}", "--job-name=wcgan-zoo-index", "--ntasks=1",
+                        f"--output={script_path.parent}/slurm-index-%j.out", f"--wrap={reindex}"])
+    log.info("submitted array job %s and index job %s", array_id, index_id)
+    return array_id, index_id
