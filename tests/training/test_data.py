@@ -1,0 +1,112 @@
+import pickle
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from training.data import DEBIAN_FASHION_MNIST, load_label
+from training.data.idx import read_idx
+from training.errors import DataNotFound, EmptyLabel
+
+
+def test_fashion_mnist_reads_the_debian_idx_files_one_label_at_a_time():
+    assert (DEBIAN_FASHION_MNIST / "train-images-idx3-ubyte.gz").is_file(), "make test installs dataset-fashion-mnist"
+    x = load_label("fashion-mnist", 7)
+    assert x.shape == (6000, 1, 28, 28) and str(x.dtype) == "torch.uint8"
+    assert 0 < x.float().mean() < 255
+
+
+def test_mnist_in_torchvision_layout(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    imgs = np.arange(5 * 28 * 28, dtype=np.uint8).reshape(5, 28, 28)
+    labs = np.array([1, 2, 1, 0, 1], dtype=np.uint8)
+    (raw / "train-images-idx3-ubyte").write_bytes(b"\0\0\x08\x03" + np.array([5, 28, 28], ">u4").tobytes()
+                                                  + imgs.tobytes())
+    (raw / "train-labels-idx1-ubyte").write_bytes(b"\0\0\x08\x01" + np.array([5], ">u4").tobytes() + labs.tobytes())
+    x = load_label("mnist", 1, data=tmp_path)
+    assert x.shape == (3, 1, 28, 28) and (x[1, 0].numpy() == imgs[2]).all()
+    (raw / "train-images-idx3-ubyte").write_bytes(b"\0\0\x08\x03" + np.array([5, 28, 28], ">u4").tobytes())
+    with pytest.raises(DataNotFound, match="truncated"):
+        read_idx(raw / "train-images-idx3-ubyte")
+
+
+def test_digits_come_from_scikit_learn():
+    x = load_label("digits", 3)
+    assert x.shape[1:] == (1, 8, 8) and len(x) > 150 and int(x.max()) == 255
+
+
+def _cifar10(root):
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(1, 6):
+        labels = [k % 10 for k in range(9 + i)]  # batch i: labels 0..i-2 twice, the rest once
+        data = rng.integers(0, 256, (len(labels), 3072), dtype=np.uint8)
+        with open(folder / f"data_batch_{i}", "wb") as f:  # the python-batches format: a protocol-2 pickle
+            pickle.dump({"batch_label": f"batch {i}", "labels": labels, "data": data}, f, protocol=2)
+    return folder
+
+
+def test_cifar10_python_batches(tmp_path):
+    _cifar10(tmp_path)
+    assert load_label("cifar10", 3, data=tmp_path).shape == (6, 3, 32, 32)  # once per batch, twice in batch 5
+    assert load_label("cifar10", 9, data=tmp_path).shape == (5, 3, 32, 32)
+
+
+def test_cifar100_python_batches(tmp_path):
+    folder = tmp_path / "cifar-100-python"
+    folder.mkdir()
+    data = np.full((6, 3072), 7, dtype=np.uint8)
+    with open(folder / "train", "wb") as f:
+        pickle.dump({b"fine_labels": [0, 99, 99, 5, 99, 1], b"coarse_labels": [0] * 6, b"data": data}, f, protocol=2)
+    x = load_label("cifar100", 99, data=tmp_path)
+    assert x.shape == (3, 3, 32, 32) and int(x.max()) == 7
+
+
+def test_a_pickle_that_would_run_code_is_refused(tmp_path):
+    folder = _cifar10(tmp_path)
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    with open(folder / "data_batch_1", "wb") as f:
+        pickle.dump({"labels": [0], "data": Evil()}, f, protocol=2)
+    with pytest.raises(DataNotFound, match=r"refusing to unpickle (__builtin__|builtins)\.print"):
+        load_label("cifar10", 0, data=tmp_path)
+
+
+def _tree(root, classes, sizes=((40, 30), (30, 30)), mode="RGB"):
+    for c in classes:
+        (root / c).mkdir(parents=True)
+        for i, size in enumerate(sizes):
+            Image.new(mode, size, color=(i * 80, 10, 200) if mode == "RGB" else i * 80).save(root / c / f"{i}.JPEG")
+    return root
+
+
+def test_imagenet_train_folder_reads_only_its_synset_and_resizes(tmp_path):
+    root = _tree(tmp_path / "train", ["n01440764", "n01443537", "n01484850"])
+    (root / "n01443537" / "notes.txt").write_text("not an image")
+    x = load_label("imagenet1k", 1, data=root, resolution=16)
+    assert x.shape == (2, 3, 16, 16)
+
+
+def test_class_per_folder_user_sets_and_grey_channels(tmp_path):
+    root = _tree(tmp_path / "shapes", ["circle", "square"], mode="L")
+    x = load_label("shapes", 1, data=root, resolution=8, channels=1)
+    assert x.shape == (2, 1, 8, 8)
+
+
+def test_missing_paths_empty_trees_and_empty_labels_are_clear_errors(tmp_path):
+    with pytest.raises(DataNotFound, match="does not exist"):
+        load_label("shapes", 0, data=tmp_path / "nope")
+    with pytest.raises(DataNotFound, match="one sub-folder of images per class, found none"):
+        load_label("shapes", 0, data=tmp_path)
+    (tmp_path / "empty-class").mkdir()
+    with pytest.raises(EmptyLabel, match="expected images to train on, found none"):
+        load_label("shapes", 0, data=tmp_path)
+    with pytest.raises(DataNotFound, match="needs --data PATH"):
+        load_label("cifar10", 0)
+    with pytest.raises(DataNotFound, match="cifar-10-batches-py"):
+        load_label("cifar10", 0, data=tmp_path)
