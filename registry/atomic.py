@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "remove_stale_temporaries", "TEMP_PREFIX"]
+__all__ = ["atomic_write_bytes", "atomic_write_json", "create_json_once", "remove_stale_temporaries", "TEMP_PREFIX"]
 
 TEMP_PREFIX = ".tmp-"
 
@@ -28,6 +28,29 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def create_json_once(path: Path, obj: Any) -> bool:
+    """Write ``path`` only if it does not exist yet, atomically; False if another writer was first.
+
+    The file is written complete under a temporary name and hard-linked into place: a link never
+    replaces an existing file, so concurrent creators cannot overwrite each other.
+    """
+    path = Path(path)
+    text = (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+    return True
 
 
 def remove_stale_temporaries(path: Path) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 import torch
 
-from .atomic import atomic_write_json
+from .atomic import atomic_write_json, create_json_once
 from .errors import EntryNotFound, RegistryNotFound, suggest
 from .files import GeneratorFile, encode_generator, read_generator, read_meta, sha256_bytes, write_bytes
 from .index import (DATASET_INFO, INDEX_NAME, build_index, dataset_folders, generator_files, load_index,
@@ -53,9 +53,9 @@ class LocalRegistry:
         """Open ``root`` as a registry, making it (with an index of what it holds) if it is not one."""
         root = Path(root).expanduser()
         root.mkdir(parents=True, exist_ok=True)
-        if not (root / INDEX_NAME).exists():
+        if not (root / INDEX_NAME).exists():  # ranks starting together: the first creates it, none overwrites
             index, _ = build_index(root)
-            atomic_write_json(root / INDEX_NAME, index)
+            create_json_once(root / INDEX_NAME, index)
         return cls(root)
 
     # -- the index ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ run is unfinished, ``checkpoint.pt``.
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import logging
@@ -26,6 +27,7 @@ from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .data import DataSource, load_label
 from .errors import EmptyLabel
+from .shard import detect_rank
 from .wgan_gp import new_state, train_steps
 
 __all__ = ["LabelJob", "LabelResult", "run_label", "run_dir"]
@@ -94,7 +96,8 @@ def _train(job: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | None
         reg.write_dataset_info(job.dataset, class_names=list(names), image_shape=net_cfg.image_shape)
     state = new_state(cfg, net_cfg, seed=cfg.label_seed(job.label), device=device)
     record = {"dataset": job.dataset, "label": job.label, "train_config": cfg.to_json(),
-              "net_config": net_cfg.to_json(), "data": job.data, "device": str(device), "images": len(images)}
+              "net_config": net_cfg.to_json(), "data": job.data, "device": str(device), "images": len(images),
+              "launcher": dataclasses.asdict(detect_rank())}
     ckpt_path = folder / "checkpoint.pt"
     saved = load_checkpoint(ckpt_path, device=device)
     config_path = folder / "config.json"

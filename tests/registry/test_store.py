@@ -139,3 +139,11 @@ def test_header_without_metadata_is_invalid(tmp_path):
     from registry import InvalidMeta
     with pytest.raises(InvalidMeta, match="__metadata__"):
         reg.read_generator("fashion-mnist", 0)
+
+
+def test_creating_a_registry_never_overwrites_an_existing_index(tmp_path):
+    reg = LocalRegistry.create(tmp_path / "r")
+    (reg.root / "index.json").write_text('{"datasets": {}, "format_version": 1, "mark": 1}')
+    LocalRegistry.create(tmp_path / "r")  # a second rank starting up
+    assert json.loads((reg.root / "index.json").read_text())["mark"] == 1
+    assert not list(reg.root.glob(".tmp-*"))

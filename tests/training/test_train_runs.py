@@ -1,0 +1,135 @@
+"""Real training runs on real Fashion-MNIST images, with tiny nets and budgets of seconds."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+import zoo
+from registry import LocalRegistry, verify
+from training.config import TrainConfig
+from training.run import LabelJob, run_dir, run_label
+from zoo.cli import main
+from zoo.loading import generator_from_file
+
+ZOO = [sys.executable, "-m", "zoo"]
+
+
+def tiny(**kw) -> TrainConfig:
+    return TrainConfig(**{"budget_s": 600, "preset": "tiny", "latent_dim": 16, "batch_size": 16, "tick_s": 0.2,
+                          **kw})
+
+
+def test_same_config_and_seed_give_the_same_weights(tmp_path):
+    def train(name, seed):
+        run_label(LabelJob("fashion-mnist", 3, str(tmp_path / name), tiny(max_steps=3, seed=seed)))
+        return LocalRegistry(tmp_path / name).read_generator("fashion-mnist", 3).tensors
+
+    a, b, c = train("a", 0), train("b", 0), train("c", 1)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_a_budget_ends_with_a_saved_loadable_generator_and_its_record(tmp_path):
+    t0 = time.monotonic()
+    res = run_label(LabelJob("fashion-mnist", 8, str(tmp_path), tiny(budget_s=2.0, seed=5)))
+    wall = time.monotonic() - t0
+    assert res.status == "trained" and res.steps > 0 and 2.0 <= res.seconds < wall
+    gf = LocalRegistry(tmp_path).read_generator("fashion-mnist", 8)
+    assert (gf.meta.steps, gf.meta.seed, gf.meta.class_name) == (res.steps, 5, "Bag")
+    assert gf.meta.seconds == pytest.approx(res.seconds)
+    generator_from_file(gf)  # strict load
+    lines = [json.loads(x) for x in (run_dir(tmp_path, "fashion-mnist", 8) / "stats.jsonl").read_text().splitlines()]
+    assert len(lines) >= 3 and {"step", "seconds", "wasserstein", "gp", "loss_g"} <= lines[-1].keys()
+    assert not (run_dir(tmp_path, "fashion-mnist", 8) / "checkpoint.pt").exists()
+    assert run_label(LabelJob("fashion-mnist", 8, str(tmp_path), tiny(budget_s=2.0))).status == "skipped"
+
+
+def test_local_pool_trains_every_label_once_and_indexes(tmp_path):
+    out = tmp_path / "reg"
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--labels", "0-2", "--workers", "2", "--budget", "1m",
+                                    "--max-steps", "2", "--preset", "tiny", "--batch-size", "8", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sorted(LocalRegistry(out).index()["datasets"]["fashion-mnist"]["generators"]) == ["0", "1", "2"]
+    assert res.output.count("trained") == 3
+    x = zoo.sample("fashion-mnist", "pullover", n=2, seed=0, registry=out)
+    assert x.shape == (2, 1, 28, 28)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "imagenet"], "did you mean 'imagenet1k'"),
+    (["train", "fashion-mnist", "--budget", "soon"], "budget 'soon'"),
+    (["train", "fashion-mnist", "--budget", "0"], "above 0 seconds"),
+    (["train", "fashion-mnist", "--labels", "0-1", "--workers", "3"], "--workers 3: expected 1..2"),
+    (["train", "fashion-mnist", "--labels", "12"], "expected an index in 0..9"),
+    (["train", "--name", "shapes", "--data", "/nonexistent/shapes"], "does not exist"),
+    (["train", "fashion-mnist", "--out", "/etc/hostname/registry"], "is not writable"),
+])
+def test_bad_training_requests_are_one_line_and_exit_2(args, message):
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2, res.output
+    assert res.stderr.startswith("error: ") and message in res.stderr and res.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_run_killed_with_sigkill_resumes_and_completes(tmp_path):
+    out = tmp_path / "reg"
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "4", "--budget", "10s", "--checkpoint-every", "1s",
+           "--preset", "tiny", "--batch-size", "16", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    ckpt = run_dir(out, "fashion-mnist", 4) / "checkpoint.pt"
+    deadline = time.monotonic() + 60
+    while not ckpt.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.5)  # killed between checkpoints, possibly inside a write
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert ckpt.exists() and not LocalRegistry.create(out).has("fashion-mnist", 4)
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    assert "resumed at step" in rerun.stdout
+    gf = LocalRegistry(out).read_generator("fashion-mnist", 4)
+    assert gf.meta.seconds >= 10.0
+    assert verify(LocalRegistry(out), load_check=generator_from_file).ok
+    assert not [p for p in out.rglob(".tmp-*")]
+
+
+@pytest.mark.slow
+def test_two_ranks_given_the_same_label_never_corrupt_the_registry(tmp_path):
+    out = tmp_path / "reg"
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "5", "--budget", "4s", "--preset", "tiny", "--out", str(out),
+           "--no-progress"]
+    env = {**os.environ, "RANK": "0", "WORLD_SIZE": "1"}  # a misconfigured launcher: both think they are rank 0
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    statuses = sorted(line.split()[2] for o in outputs for line in o.splitlines() if line.startswith("label"))
+    assert statuses[0] in ("busy", "skipped") and statuses[1] == "trained"
+    LocalRegistry(out).reindex()
+    assert verify(LocalRegistry(out), load_check=generator_from_file).ok
+
+
+@pytest.mark.slow
+def test_torchrun_with_two_processes_shards_the_labels(tmp_path):
+    out = tmp_path / "reg"
+    torchrun = Path(sys.executable).parent / "torchrun"
+    cmd = [str(torchrun), "--standalone", "--nproc-per-node", "2", "-m", "zoo", "train", "fashion-mnist",
+           "--labels", "0-3", "--max-steps", "2", "--budget", "1m", "--preset", "tiny", "--batch-size", "8",
+           "--out", str(out), "--no-progress"]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert res.returncode == 0, res.stderr[-2000:]
+    ranks = {}
+    for label in range(4):
+        record = json.loads((run_dir(out, "fashion-mnist", label) / "config.json").read_text())
+        ranks[label] = (record["launcher"]["launcher"], record["launcher"]["rank"], record["launcher"]["world"])
+    assert ranks == {0: ("torchrun", 0, 2), 1: ("torchrun", 1, 2), 2: ("torchrun", 0, 2), 3: ("torchrun", 1, 2)}
+    assert "zoo registry reindex" in res.stdout  # ranks leave the index alone
+    LocalRegistry(out).reindex()
+    assert LocalRegistry(out).labels("fashion-mnist") == [0, 1, 2, 3]
