@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-DEBS   := dataset-fashion-mnist
+DEBS   := dataset-fashion-mnist slurmctld slurmd slurm-client munge
 
 .PHONY: run test bench debs clean
 
