@@ -133,3 +133,15 @@ def _submit_slurm(args: dict, cfg: TrainConfig, chosen: list[int]) -> None:
     ensure_writable(out)
     array_id, index_id = submit(script, script_path=log_dir / "train-array.sbatch", registry=out)
     click.echo(f"submitted job array {array_id} ({tasks} tasks) and index job {index_id}; logs in {log_dir}")
+
+
+@click.command("plot-training")
+@click.argument("registry", type=click.Path(path_type=Path))
+@click.argument("dataset")
+@click.option("-o", "--out", type=click.Path(path_type=Path), help="PNG to write (default: DATASET-training.png).")
+def plot_training_cmd(registry: Path, dataset: str, out: Path | None) -> None:
+    """Draw the Wasserstein estimate and losses over time, per label, from the runs' stats.jsonl."""
+    from .plots import plot_training
+
+    path = plot_training(registry, dataset, out or Path(f"{dataset}-training.png"))
+    click.echo(f"wrote {path}")

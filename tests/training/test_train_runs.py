@@ -60,6 +60,14 @@ def test_local_pool_trains_every_label_once_and_indexes(tmp_path):
     assert res.output.count("trained") == 3
     x = zoo.sample("fashion-mnist", "pullover", n=2, seed=0, registry=out)
     assert x.shape == (2, 1, 28, 28)
+    png = tmp_path / "plot.png"
+    res = CliRunner().invoke(main, ["plot-training", str(out), "fashion-mnist", "-o", str(png)])
+    assert res.exit_code == 0, res.output
+    from PIL import Image
+
+    assert Image.open(png).size == (1650, 462)
+    res = CliRunner().invoke(main, ["plot-training", str(out), "mnist"])
+    assert res.exit_code == 2 and "no training records" in res.stderr
 
 
 @pytest.mark.parametrize("args,message", [

@@ -1,0 +1,61 @@
+"""`zoo plot-training`: the Wasserstein estimate and losses of every label's run over time, as one PNG."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from .errors import DataNotFound
+
+__all__ = ["read_stats", "plot_training"]
+
+log = logging.getLogger(__name__)
+
+
+def read_stats(registry: Path, dataset: str) -> dict[int, list[dict]]:
+    runs = Path(registry) / dataset / "runs"
+    out: dict[int, list[dict]] = {}
+    for f in sorted(runs.glob("label-*/stats.jsonl")) if runs.is_dir() else []:
+        lines = []
+        for raw in f.read_text(encoding="utf-8").splitlines():
+            try:
+                lines.append(json.loads(raw))
+            except json.JSONDecodeError:  # a line cut by a kill: the rest of the record still counts
+                log.warning("skipped a damaged line in %s", f)
+        if lines:
+            out[int(f.parent.name.split("-")[1])] = lines
+    if not out:
+        raise DataNotFound(f"no training records under {runs}: expected runs/label-NNNNN/stats.jsonl "
+                           "(written by `zoo train`)")
+    return out
+
+
+def plot_training(registry: Path, dataset: str, out: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+
+    stats = read_stats(registry, dataset)
+    panels = [("wasserstein", "Wasserstein estimate  E[D(real)] - E[D(fake)]"), ("loss_g", "generator loss"),
+              ("gp", "gradient penalty")]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
+    cmap = plt.get_cmap("tab10" if len(stats) <= 10 else "viridis")
+    for i, (label, lines) in enumerate(sorted(stats.items())):
+        color = cmap(i % 10) if len(stats) <= 10 else cmap(i / max(1, len(stats) - 1))
+        for ax, (key, _) in zip(axes, panels):
+            pts = [(ln["seconds"], ln[key]) for ln in lines if key in ln]
+            if pts:
+                ax.plot(*zip(*pts), color=color, lw=1.2, label=str(label))
+    for ax, (_, title) in zip(axes, panels):
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("training seconds")
+        ax.grid(alpha=0.3)
+    if len(stats) <= 20:
+        axes[0].legend(title="label", fontsize=7, ncol=2)
+    fig.suptitle(f"{dataset}: per-label WGAN-GP training ({len(stats)} labels)")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out
