@@ -29,6 +29,7 @@ test: debs $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/sample.py
+	$(PY) bench/train.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
