@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import CorruptFile, RegistryError
 from .files import read_generator
-from .names import check_dataset_name, parse_generator_filename
+from .names import CONDITIONAL_FILE, check_dataset_name, parse_generator_filename
 
 __all__ = ["INDEX_NAME", "INDEX_FORMAT", "build_index", "holds_generators", "load_index", "read_json_file"]
 
@@ -64,9 +64,17 @@ def generator_files(folder: Path) -> dict[int, Path]:
     return dict(sorted(files.items()))
 
 
+def all_generator_files(folder: Path) -> dict[int | None, Path]:
+    """Per-label files by label, and the conditional generator under the key None."""
+    files: dict[int | None, Path] = dict(generator_files(folder))
+    if (folder / CONDITIONAL_FILE).is_file():
+        files[None] = folder / CONDITIONAL_FILE
+    return files
+
+
 def holds_generators(root: Path) -> bool:
     root = Path(root)
-    return root.is_dir() and any(generator_files(folder) for folder in dataset_folders(root))
+    return root.is_dir() and any(all_generator_files(folder) for folder in dataset_folders(root))
 
 
 def build_index(root: Path) -> tuple[dict[str, Any], list[str]]:
@@ -82,7 +90,7 @@ def build_index(root: Path) -> tuple[dict[str, Any], list[str]]:
                     entry[key] = read_json_file(folder / extra)
                 except CorruptFile as e:
                     problems.append(str(e))
-        for label, path in generator_files(folder).items():
+        for label, path in all_generator_files(folder).items():
             try:
                 gf = read_generator(path)
             except RegistryError as e:
@@ -93,16 +101,16 @@ def build_index(root: Path) -> tuple[dict[str, Any], list[str]]:
                 problems.append(f"{path}: its meta says ({gf.meta.dataset!r}, {gf.meta.label}), "
                                 f"expected ({folder.name!r}, {label}) from its place")
                 continue
-            entry["generators"][str(label)] = {
-                "file": path.relative_to(root).as_posix(),
-                "sha256": gf.sha256,
-                "size": gf.size,
-                "meta": gf.meta.to_json(),
-            }
+            record = {"file": path.relative_to(root).as_posix(), "sha256": gf.sha256, "size": gf.size,
+                      "meta": gf.meta.to_json()}
+            if label is None:
+                entry["conditional"] = record
+            else:
+                entry["generators"][str(label)] = record
         names = {str(i): n for i, n in enumerate((entry.get("info") or {}).get("class_names") or [])}
         for key, g in entry["generators"].items():
             names.setdefault(key, g["meta"]["class_name"])
         entry["class_names"] = names
-        if entry["generators"] or "info" in entry:
+        if entry["generators"] or "info" in entry or "conditional" in entry:
             datasets[folder.name] = entry
     return {"format_version": INDEX_FORMAT, "datasets": datasets}, problems

@@ -16,6 +16,7 @@ from .names import check_dataset_name, check_label
 __all__ = ["GeneratorMeta", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
+KINDS = ("generator", "conditional")  # one label's generator, or one generator conditioned on the label
 
 
 def _now() -> str:
@@ -25,8 +26,8 @@ def _now() -> str:
 @dataclass(frozen=True)
 class GeneratorMeta:
     dataset: str  # registry dataset name, e.g. "fashion-mnist"
-    label: int  # class index within the dataset
-    class_name: str  # human name of the label, e.g. "Sneaker"
+    label: int | None  # class index within the dataset; None for a conditional generator (every label)
+    class_name: str  # human name of the label, e.g. "Sneaker"; "" for a conditional generator
     arch: str  # architecture family, a key of zoo.nets' registry
     arch_config: dict[str, Any]  # everything the family needs to rebuild the generator
     latent_dim: int  # size of z
@@ -41,7 +42,11 @@ class GeneratorMeta:
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset)
-        check_label(self.label)
+        _expect(self.kind in KINDS, "kind", " or ".join(map(repr, KINDS)), self.kind)
+        if self.kind == "conditional":
+            _expect(self.label is None, "label", "null for a conditional generator", self.label)
+        else:
+            check_label(self.label)
         _expect(isinstance(self.arch, str) and self.arch, "arch", "a non-empty string", self.arch)
         _expect(isinstance(self.arch_config, dict), "arch_config", "a JSON object", self.arch_config)
         _expect(_is_int(self.latent_dim) and self.latent_dim > 0, "latent_dim", "a positive integer", self.latent_dim)
@@ -53,7 +58,6 @@ class GeneratorMeta:
         _expect(isinstance(self.seconds, (int, float)) and self.seconds >= 0, "seconds", "a number >= 0", self.seconds)
         _expect(_is_int(self.seed), "seed", "an integer", self.seed)
         _expect(self.format_version == FORMAT_VERSION, "format_version", f"{FORMAT_VERSION}", self.format_version)
-        _expect(self.kind == "generator", "kind", "'generator'", self.kind)
 
     def to_header(self) -> dict[str, str]:
         return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}

@@ -26,8 +26,14 @@ def check_label(label: object) -> int:
     return label
 
 
-def generator_relpath(dataset: str, label: int) -> str:
-    """Where the generator of (dataset, label) lives, relative to the registry root (POSIX form)."""
+CONDITIONAL_FILE = "conditional.safetensors"
+
+
+def generator_relpath(dataset: str, label: int | None) -> str:
+    """Where the generator of (dataset, label) lives, relative to the registry root (POSIX form).
+    ``label=None`` names the data set's one conditional generator, which serves every label."""
+    if label is None:
+        return f"{check_dataset_name(dataset)}/{CONDITIONAL_FILE}"
     return f"{check_dataset_name(dataset)}/label-{check_label(label):05d}.safetensors"
 
 

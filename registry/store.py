@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class DatasetSummary:
     name: str
-    labels: tuple[int, ...]  # labels that have a generator here
+    labels: tuple[int, ...]  # labels that have a generator of their own here
+    conditional: bool  # whether a conditional generator serving every label is here
     class_names: dict[int, str]  # label -> name, from dataset.json and the generators' meta
     image_shape: tuple[int, int, int] | None
     num_classes: int | None  # from dataset.json; None when only generators say anything
@@ -75,14 +76,16 @@ class LocalRegistry:
         log.info("reindexed %s: %d datasets, %d problems", self.root, len(index["datasets"]), len(problems))
         return problems
 
-    def _indexed(self, dataset: str, label: int) -> dict[str, Any] | None:
-        return self.index()["datasets"].get(dataset, {}).get("generators", {}).get(str(label))
+    def _indexed(self, dataset: str, label: int | None) -> dict[str, Any] | None:
+        entry = self.index()["datasets"].get(dataset, {})
+        return entry.get("conditional") if label is None else entry.get("generators", {}).get(str(label))
 
     # -- generators ----------------------------------------------------------------------------
-    def path_of(self, dataset: str, label: int) -> Path:
+    def path_of(self, dataset: str, label: int | None) -> Path:
+        """``label=None``: the data set's conditional generator."""
         return self.root / generator_relpath(dataset, label)
 
-    def has(self, dataset: str, label: int) -> bool:
+    def has(self, dataset: str, label: int | None) -> bool:
         return self.path_of(dataset, label).is_file()
 
     def save_generator(self, tensors: dict[str, torch.Tensor], meta: GeneratorMeta) -> Path:
@@ -93,9 +96,9 @@ class LocalRegistry:
         log.info("saved %s (%d bytes, sha256 %s)", path, len(data), sha256_bytes(data)[:12])
         return path
 
-    def read_generator(self, dataset: str, label: int) -> GeneratorFile:
-        """Read one generator; a file the index knows must still match its sha256."""
-        path = self.path_of(check_dataset_name(dataset), check_label(label))
+    def read_generator(self, dataset: str, label: int | None) -> GeneratorFile:
+        """Read one generator (``label=None``: the conditional one); an indexed file must match its sha256."""
+        path = self.path_of(check_dataset_name(dataset), label if label is None else check_label(label))
         if not path.is_file():
             have = self.labels(dataset)
             raise EntryNotFound(f"{self.root} has no generator for dataset {dataset!r}, label {label}; "
@@ -121,7 +124,7 @@ class LocalRegistry:
     def datasets(self) -> dict[str, DatasetSummary]:
         names = set(self.index()["datasets"]) | {p.name for p in dataset_folders(self.root)}
         out = {n: self.dataset_summary(n) for n in sorted(names)}
-        return {n: s for n, s in out.items() if s.labels or s.num_classes}
+        return {n: s for n, s in out.items() if s.labels or s.num_classes or s.conditional}
 
     def dataset_summary(self, name: str) -> DatasetSummary:
         entry = self.index()["datasets"].get(check_dataset_name(name), {})
@@ -138,7 +141,11 @@ class LocalRegistry:
         if shape is None and labels:  # generators written after the last reindex
             shape = read_meta(self.path_of(name, labels[0])).image_shape
         num = len(info["class_names"]) if info.get("class_names") else None
-        return DatasetSummary(name=name, labels=labels, class_names=names, image_shape=shape, num_classes=num)
+        conditional = self.has(name, None)
+        if shape is None and conditional:
+            shape = read_meta(self.path_of(name, None)).image_shape
+        return DatasetSummary(name=name, labels=labels, class_names=names, image_shape=shape, num_classes=num,
+                              conditional=conditional)
 
     def require_dataset(self, name: str) -> DatasetSummary:
         known = self.datasets()

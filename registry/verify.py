@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .errors import RegistryError
 from .files import GeneratorFile, read_generator
-from .index import dataset_folders, generator_files
+from .index import all_generator_files, dataset_folders
 from .store import LocalRegistry
 
 __all__ = ["VerifyReport", "verify"]
@@ -32,10 +32,12 @@ class VerifyReport:
 def verify(registry: LocalRegistry, *, load_check: LoadCheck | None = None) -> VerifyReport:
     report = VerifyReport()
     root = registry.root
-    indexed = {(d, int(k)): g for d, e in registry.index()["datasets"].items()
-               for k, g in e.get("generators", {}).items()}
+    indexed: dict[tuple[str, int | None], dict] = {
+        (d, int(k)): g for d, e in registry.index()["datasets"].items() for k, g in e.get("generators", {}).items()}
+    indexed.update({(d, None): e["conditional"] for d, e in registry.index()["datasets"].items()
+                    if "conditional" in e})
     for folder in dataset_folders(root):
-        for label, path in generator_files(folder).items():
+        for label, path in all_generator_files(folder).items():
             dataset = folder.name
             entry = indexed.pop((dataset, label), None)
             if entry is None:
@@ -53,7 +55,7 @@ def verify(registry: LocalRegistry, *, load_check: LoadCheck | None = None) -> V
             except Exception as e:  # noqa: BLE001 - a report lists every failure, whatever its kind
                 msg = str(e)
                 report.problems.append(msg if str(path) in msg else f"{path}: {msg}")
-    for (dataset, label), entry in sorted(indexed.items()):
+    for (dataset, label), entry in sorted(indexed.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or 0)):
         report.problems.append(f"{root / entry['file']}: listed in the index for ({dataset!r}, {label}) "
                                "but missing on disk")
     log.info("verified %s: %d files, %d problems", root, report.checked, len(report.problems))

@@ -25,7 +25,7 @@ def test_gradient_penalty_can_backpropagate_through_the_critic():
     (grad,) = torch.autograd.grad(D(x).sum(), x, create_graph=True)
     ((grad.flatten(1).norm(dim=1) - 1) ** 2).mean().backward()
     # every weight shapes the input gradient; only the output bias cannot
-    assert [n for n, p in D.named_parameters() if p.grad is None] == ["head.bias"]
+    assert [n for n, p in D.named_parameters() if p.grad is None] == ["head.linear.bias"]
 
 
 def test_presets_scale_the_width_from_tiny_to_base():
@@ -52,3 +52,18 @@ def test_architecture_registry_refuses_duplicates_and_suggests_names():
         nets.register(nets.get("dcgan"))
     with pytest.raises(UnknownArchitecture, match="did you mean 'resnet'"):
         nets.get("resnett")
+
+
+@pytest.mark.parametrize("arch,resolution", [("dcgan", 28), ("resnet", 32)])
+def test_conditional_nets_take_the_label_and_refuse_to_run_without_it(arch, resolution):
+    from zoo.errors import InvalidRequest
+
+    cfg = NetConfig.preset(arch, "tiny", resolution=resolution, channels=1, latent_dim=8, num_classes=10)
+    G, D = build_generator(cfg), build_critic(cfg)
+    z, y = torch.randn(4, 8), torch.tensor([0, 3, 3, 9])
+    x = G(z, y)
+    assert x.shape == (4, 1, resolution, resolution) and D(x, y).shape == (4,)
+    G.eval()
+    assert not torch.equal(G(z[:1], y[:1]), G(z[:1], y[1:2]))  # the label changes the image
+    with pytest.raises(InvalidRequest, match="needs the labels"):
+        G(z)

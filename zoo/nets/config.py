@@ -20,12 +20,15 @@ class NetConfig:
     channels: int  # 1 (grey) or 3 (RGB)
     latent_dim: int = 128  # size of z ~ N(0, I)
     width: int = 64  # channels of the widest-resolution feature map; deeper layers scale from it
+    num_classes: int = 0  # > 0: one conditional net for every label (label embedding in G, projection in D)
 
     def __post_init__(self) -> None:
         for name, lo, hi in (("resolution", 4, 1024), ("latent_dim", 1, 4096), ("width", 1, 4096)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
                 raise InvalidConfig(f"NetConfig.{name}: expected an integer in {lo}..{hi}, got {v!r}")
+        if isinstance(self.num_classes, bool) or not isinstance(self.num_classes, int) or not 0 <= self.num_classes <= 100_000:
+            raise InvalidConfig(f"NetConfig.num_classes: expected an integer in 0..100000, got {self.num_classes!r}")
         if self.channels not in (1, 3):
             raise InvalidConfig(f"NetConfig.channels: expected 1 or 3, got {self.channels!r}")
         from .registry import get  # the family's own resolutions are checked where they are defined
@@ -36,13 +39,15 @@ class NetConfig:
                                 f"expected one of {', '.join(map(str, fam.resolutions))}")
 
     @classmethod
-    def preset(cls, arch: str, preset: str, *, resolution: int, channels: int, latent_dim: int = 128) -> NetConfig:
+    def preset(cls, arch: str, preset: str, *, resolution: int, channels: int, latent_dim: int = 128,
+               num_classes: int = 0) -> NetConfig:
         from .registry import get
 
         if preset not in WIDTH_PRESETS:
             raise InvalidConfig(f"unknown width preset {preset!r}; expected one of {', '.join(WIDTH_PRESETS)}")
         width = max(4, round(get(arch).base_width * WIDTH_PRESETS[preset]))
-        return cls(arch=arch, resolution=resolution, channels=channels, latent_dim=latent_dim, width=width)
+        return cls(arch=arch, resolution=resolution, channels=channels, latent_dim=latent_dim, width=width,
+                   num_classes=num_classes)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:

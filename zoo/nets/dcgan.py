@@ -9,6 +9,7 @@ import math
 import torch
 from torch import nn
 
+from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
 from .registry import Architecture, register
 
@@ -27,8 +28,9 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.latent_dim = cfg.latent_dim
         self.start, chans = _plan(cfg)
+        self.condition = LatentConditioning(cfg.num_classes, cfg.latent_dim)
         self.project = nn.Sequential(
-            nn.Linear(cfg.latent_dim, chans[0] * self.start**2, bias=False),
+            nn.Linear(self.condition.out_dim, chans[0] * self.start**2, bias=False),
             nn.Unflatten(1, (chans[0], self.start, self.start)),  # (B, C0, s, s)
             nn.BatchNorm2d(chans[0]),
             nn.ReLU(inplace=True),
@@ -39,8 +41,8 @@ class DCGANGenerator(nn.Module):
         layers += [nn.ConvTranspose2d(chans[-1], cfg.channels, 4, 2, 1), nn.Sigmoid()]
         self.body = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, C, H, W) in [0, 1]
-        return self.body(self.project(z))
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.body(self.project(self.condition(z, y)))  # (B, latent) -> (B, C, H, W) in [0, 1]
 
 
 class DCGANCritic(nn.Module):
@@ -52,10 +54,10 @@ class DCGANCritic(nn.Module):
         for c_in, c_out in zip(chans, chans[1:]):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), nn.LeakyReLU(0.2, True)]
         self.body = nn.Sequential(*layers)
-        self.head = nn.Linear(chans[-1] * start**2, 1)
+        self.head = ProjectionHead(cfg.num_classes, chans[-1] * start**2)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B,)
-        return self.head(self.body(x).flatten(1)).squeeze(1)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:  # (B, C, H, W) -> (B,)
+        return self.head(self.body(x).flatten(1), y)
 
 
 register(Architecture(

@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
 from .registry import Architecture, register
 
@@ -52,12 +53,13 @@ class ResNetGenerator(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
         self.latent_dim, w = cfg.latent_dim, cfg.width
-        self.project = nn.Sequential(nn.Linear(cfg.latent_dim, 4 * 4 * w), nn.Unflatten(1, (w, 4, 4)))
+        self.condition = LatentConditioning(cfg.num_classes, cfg.latent_dim)
+        self.project = nn.Sequential(nn.Linear(self.condition.out_dim, 4 * 4 * w), nn.Unflatten(1, (w, 4, 4)))
         self.blocks = nn.Sequential(*[UpBlock(w, w) for _ in range(_n_blocks(cfg))])
         self.out = nn.Sequential(nn.BatchNorm2d(w), nn.ReLU(), nn.Conv2d(w, cfg.channels, 3, 1, 1), nn.Sigmoid())
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, latent) -> (B, C, H, W) in [0, 1]
-        return self.out(self.blocks(self.project(z)))
+    def forward(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        return self.out(self.blocks(self.project(self.condition(z, y))))  # (B, latent) -> (B, C, H, W) in [0, 1]
 
 
 class ResNetCritic(nn.Module):
@@ -68,11 +70,10 @@ class ResNetCritic(nn.Module):
         blocks += [DownBlock(w, w, down=True) for _ in range(n_down - 1)]
         blocks += [DownBlock(w, w, down=False), DownBlock(w, w, down=False)]
         self.blocks = nn.Sequential(*blocks)
-        self.head = nn.Linear(w, 1)
+        self.head = ProjectionHead(cfg.num_classes, w)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, H, W) -> (B,)
-        h = F.relu(self.blocks(x)).mean(dim=(2, 3))
-        return self.head(h).squeeze(1)
+    def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:  # (B, C, H, W) -> (B,)
+        return self.head(F.relu(self.blocks(x)).mean(dim=(2, 3)), y)
 
 
 register(Architecture(
