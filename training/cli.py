@@ -61,13 +61,16 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
 @click.option("--array-size", type=int, help="SLURM array tasks (default: one per label).")
 @click.option("--array-parallelism", type=int, help="SLURM: at most this many array tasks at once.")
 @click.option("--dry-run", is_flag=True, help="With --launcher slurm: print the batch script, submit nothing.")
+@click.option("--mode", type=click.Choice(["per-label", "conditional"]), default="per-label", show_default=True,
+              help="conditional: the monolithic baseline, one conditional WGAN-GP for all chosen labels, "
+                   "trained for --budget x (number of labels).")
 @click.option("--progress/--no-progress", default=None, help="Live progress bars (default: on a terminal).")
 def train(dataset: str | None, name: str | None, data: Path | None, labels: str, budget: str, workers: int,
           out: Path, resolution: int | None, channels: str, arch: str, preset: str, batch_size: int,
           latent_dim: int, n_critic: int, lr: float, seed: int, max_steps: int | None, checkpoint_every: str,
           device: str | None, launcher: str, partition: str | None, time_limit: str | None,
           gpus_per_task: int | None, array_size: int | None, array_parallelism: int | None, dry_run: bool,
-          progress: bool | None) -> None:
+          mode: str, progress: bool | None) -> None:
     """Train one WGAN-GP generator per label of DATASET, each for --budget of wall-clock time."""
     dataset = dataset or name
     if not dataset:
@@ -77,6 +80,8 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     cfg = TrainConfig(budget_s=parse_duration(budget), arch=arch, preset=preset, latent_dim=latent_dim,
                       batch_size=batch_size, lr=lr, n_critic=n_critic, seed=seed, max_steps=max_steps,
                       checkpoint_s=parse_duration(checkpoint_every), tick_s=_tick_s(parse_duration(budget)))
+    if mode == "conditional" and (workers != 1 or launcher == "slurm"):
+        raise InvalidTrainConfig("--mode conditional trains one model in one process: use --workers 1, no --launcher slurm")
     if workers < 1 or workers > len(chosen):
         raise InvalidTrainConfig(f"--workers {workers}: expected 1..{len(chosen)} (one label per worker at most; "
                                  f"{len(chosen)} labels chosen)")
@@ -88,18 +93,23 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     if rank.world > 1 and workers > 1:
         raise InvalidTrainConfig(f"--workers {workers} under {rank.launcher}: each rank is one worker; use --workers 1")
     dev = str(device_for(rank, device))
-    jobs = [LabelJob(dataset, lab, str(out), cfg, str(data) if data else None, resolution, int(channels), dev)
-            for lab in mine]
+    common = dict(dataset=dataset, registry=str(out), config=cfg, data=str(data) if data else None,
+                  resolution=resolution, channels=int(channels), device=dev)
+    if mode == "conditional":  # one model: rank 0 trains it, other ranks have nothing to do
+        mine = chosen if rank.rank == 0 else []
+        jobs = [LabelJob(label=None, conditional_labels=tuple(chosen), **common)] if mine else []
+    else:
+        jobs = [LabelJob(label=lab, **common) for lab in mine]
     log.info("%s rank %d/%d: labels %s on %s", rank.launcher, rank.rank, rank.world, format_labels(mine), dev)
     results = train_jobs(jobs, workers=workers, progress=progress)
     for r in results:
-        click.echo(f"label {r.label:>5}  {r.status:<8} {r.steps:>7} steps  {r.seconds:8.1f} s"
+        click.echo(f"{'conditional' if r.label is None else f'label {r.label:>5}'}  {r.status:<8} {r.steps:>7} steps  {r.seconds:8.1f} s"
                    + (f"  (resumed at step {r.resumed_from})" if r.resumed_from else ""))
     if rank.world == 1:
         from registry import LocalRegistry
 
         LocalRegistry(out).reindex()
-        click.echo(f"registry: {out.resolve()} (indexed); try `zoo sample {dataset} {mine[0]} -r {out}`")
+        click.echo(f"registry: {out.resolve()} (indexed); try `zoo sample {dataset} {chosen[0]} -r {out}`")
     else:
         click.echo(f"rank {rank.rank}/{rank.world} done; after every rank: `zoo registry reindex {out}`")
 

@@ -12,10 +12,11 @@ __all__ = ["read_stats", "plot_training"]
 log = logging.getLogger(__name__)
 
 
-def read_stats(registry: Path, dataset: str) -> dict[int, list[dict]]:
+def read_stats(registry: Path, dataset: str) -> dict[str, list[dict]]:
+    """stats.jsonl lines by run: the label index ('7'), or 'conditional' for the baseline."""
     runs = Path(registry) / dataset / "runs"
-    out: dict[int, list[dict]] = {}
-    for f in sorted(runs.glob("label-*/stats.jsonl")) if runs.is_dir() else []:
+    out: dict[str, list[dict]] = {}
+    for f in sorted(runs.glob("*/stats.jsonl")) if runs.is_dir() else []:
         lines = []
         for raw in f.read_text(encoding="utf-8").splitlines():
             try:
@@ -23,7 +24,8 @@ def read_stats(registry: Path, dataset: str) -> dict[int, list[dict]]:
             except json.JSONDecodeError:  # a line cut by a kill: the rest of the record still counts
                 log.warning("skipped a damaged line in %s", f)
         if lines:
-            out[int(f.parent.name.split("-")[1])] = lines
+            name = f.parent.name
+            out[str(int(name.split("-")[1])) if name.startswith("label-") else name] = lines
     if not out:
         raise DataNotFound(f"no training records under {runs}: expected runs/label-NNNNN/stats.jsonl "
                            "(written by `zoo train`)")
@@ -41,7 +43,7 @@ def plot_training(registry: Path, dataset: str, out: Path) -> Path:
               ("gp", "gradient penalty")]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
     cmap = plt.get_cmap("tab10" if len(stats) <= 10 else "viridis")
-    for i, (label, lines) in enumerate(sorted(stats.items())):
+    for i, (label, lines) in enumerate(sorted(stats.items(), key=lambda kv: (not kv[0].isdigit(), kv[0].zfill(9)))):
         color = cmap(i % 10) if len(stats) <= 10 else cmap(i / max(1, len(stats) - 1))
         for ax, (key, _) in zip(axes, panels):
             pts = [(ln["seconds"], ln[key]) for ln in lines if key in ln]

@@ -19,7 +19,8 @@ class ProgressBoard:
 
     def update(self, slot: int, line: dict[str, Any]) -> None:
         bar = self.bars[slot % len(self.bars)]
-        bar.set_description_str(f"worker {slot} label {line['label']:>4}")
+        what = "conditional" if line["label"] is None else f"label {line['label']:>4}"
+        bar.set_description_str(f"worker {slot} {what}")
         bar.n = min(round(line.get("seconds", 0)), bar.total)
         post = {"step": line.get("step"), "left": f"{max(0.0, self.budget_s - line.get('seconds', 0)):.0f}s"}
         if "wasserstein" in line:

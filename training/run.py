@@ -39,13 +39,22 @@ Tick = Callable[[dict], None]
 @dataclass(frozen=True)
 class LabelJob:
     dataset: str
-    label: int
+    label: int | None  # None: the conditional baseline over ``conditional_labels``
     registry: str  # registry root the generator is written into
     config: TrainConfig
     data: str | None = None
     resolution: int | None = None
     channels: int = 3
     device: str = "cpu"
+    conditional_labels: tuple[int, ...] = ()  # labels one conditional model learns (label None)
+
+    def __post_init__(self) -> None:
+        if (self.label is None) != bool(self.conditional_labels):
+            raise EmptyLabel("a job trains one label, or (label=None) a conditional model over conditional_labels")
+
+    @property
+    def name(self) -> str:
+        return "conditional" if self.label is None else str(self.label)
 
     def source(self) -> DataSource:
         return DataSource(self.dataset, Path(self.data) if self.data else None, self.resolution, self.channels)
@@ -53,21 +62,21 @@ class LabelJob:
 
 @dataclass(frozen=True)
 class LabelResult:
-    label: int
+    label: int | None  # None: the conditional baseline
     status: str  # "trained" | "skipped" (already in the registry) | "busy" (another process holds it)
     steps: int = 0
     seconds: float = 0.0
     resumed_from: int = 0  # generator steps restored from a checkpoint
 
 
-def run_dir(registry_root: str | Path, dataset: str, label: int) -> Path:
-    return Path(registry_root) / dataset / "runs" / f"label-{label:05d}"
+def run_dir(registry_root: str | Path, dataset: str, label: int | None) -> Path:
+    return Path(registry_root) / dataset / "runs" / ("conditional" if label is None else f"label-{label:05d}")
 
 
 def run_label(job: LabelJob, on_tick: Tick | None = None) -> LabelResult:
     reg = LocalRegistry.create(job.registry)
     if reg.has(job.dataset, job.label):
-        log.info("%s/%d is already in %s: skipped", job.dataset, job.label, reg.root)
+        log.info("%s/%s is already in %s: skipped", job.dataset, job.name, reg.root)
         return LabelResult(job.label, "skipped")
     folder = run_dir(reg.root, job.dataset, job.label)
     folder.mkdir(parents=True, exist_ok=True)
@@ -75,7 +84,7 @@ def run_label(job: LabelJob, on_tick: Tick | None = None) -> LabelResult:
         try:  # released by the kernel when the process dies, so a killed run never blocks its rerun
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            log.warning("%s/%d is being trained by another process: skipped here", job.dataset, job.label)
+            log.warning("%s/%s is being trained by another process: skipped here", job.dataset, job.name)
             return LabelResult(job.label, "busy")
         if reg.has(job.dataset, job.label):  # finished by another process while we waited
             return LabelResult(job.label, "skipped")
@@ -84,18 +93,34 @@ def run_label(job: LabelJob, on_tick: Tick | None = None) -> LabelResult:
         return _train(job, reg, folder, on_tick)
 
 
+def _load(job: LabelJob, names: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The job's images, uint8 (N, C, H, W), and for a conditional model the label of each (N,)."""
+    wanted = job.conditional_labels if job.label is None else (job.label,)
+    bad = [lab for lab in wanted if not 0 <= lab < len(names)]
+    if bad:
+        raise EmptyLabel(f"{job.dataset} has labels 0..{len(names) - 1}; got {bad[0]}")
+    parts = [load_label(job.dataset, lab, data=job.data, resolution=job.resolution, channels=job.channels)
+             for lab in wanted]
+    if job.label is not None:
+        return parts[0], None
+    return torch.cat(parts), torch.cat([torch.full((len(p),), lab) for p, lab in zip(parts, wanted)])
+
+
 def _train(job: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | None) -> LabelResult:
     cfg, device, src = job.config, torch.device(job.device), job.source()
     names = src.class_names()
-    if not 0 <= job.label < len(names):
-        raise EmptyLabel(f"{job.dataset} has labels 0..{len(names) - 1}; got {job.label}")
-    images = load_label(job.dataset, job.label, data=job.data, resolution=job.resolution,
-                        channels=job.channels).to(device)
+    images, labels = _load(job, names)
+    images, labels = images.to(device), (labels.to(device) if labels is not None else None)
     net_cfg = cfg.net_config(tuple(images.shape[1:]))
+    if labels is not None:
+        net_cfg = dataclasses.replace(net_cfg, num_classes=len(names))
     if builtin_spec(job.dataset) is None:
         reg.write_dataset_info(job.dataset, class_names=list(names), image_shape=net_cfg.image_shape)
-    state = new_state(cfg, net_cfg, seed=cfg.label_seed(job.label), device=device)
-    record = {"dataset": job.dataset, "label": job.label, "train_config": cfg.to_json(),
+    # Equal budget: the conditional baseline gets what the per-label runs of its labels get together.
+    deadline = cfg.budget_s * (len(job.conditional_labels) if labels is not None else 1)
+    state = new_state(cfg, net_cfg, seed=cfg.label_seed(job.label if labels is None else len(names)), device=device)
+    record = {"dataset": job.dataset, "label": job.label, "labels": list(job.conditional_labels) or None,
+              "budget_s": deadline, "train_config": cfg.to_json(),
               "net_config": net_cfg.to_json(), "data": job.data, "device": str(device), "images": len(images),
               "launcher": dataclasses.asdict(detect_rank())}
     ckpt_path = folder / "checkpoint.pt"
@@ -106,8 +131,8 @@ def _train(job: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | None
         saved = None
     if saved is not None:
         state.load_state_dict(saved)
-        log.info("%s/%d resumes at step %d, %.0f s of %.0f s spent", job.dataset, job.label, state.step,
-                 state.seconds, cfg.budget_s)
+        log.info("%s/%s resumes at step %d, %.0f s of %.0f s spent", job.dataset, job.name, state.step,
+                 state.seconds, deadline)
     resumed_from = state.step
     atomic_write_json(config_path, record)
 
@@ -119,12 +144,12 @@ def _train(job: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | None
             if on_tick is not None:
                 on_tick(line)
 
-        train_steps(state, images, cfg, deadline_s=cfg.budget_s, on_tick=tick,
+        train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
                     on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict()))
     save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=job.label,
-                   class_name=names[job.label], steps=state.step, seconds=state.seconds, seed=cfg.seed)
+                   class_name=names[job.label] if labels is None else "", steps=state.step, seconds=state.seconds, seed=cfg.seed)
     ckpt_path.unlink(missing_ok=True)
-    log.info("%s/%d trained: %d steps in %.1f s", job.dataset, job.label, state.step, state.seconds)
+    log.info("%s/%s trained: %d steps in %.1f s", job.dataset, job.name, state.step, state.seconds)
     return LabelResult(job.label, "trained", state.step, state.seconds, resumed_from)
 
 

@@ -52,10 +52,11 @@ def new_state(cfg: TrainConfig, net_cfg: NetConfig, *, seed: int, device: torch.
     return GanState(G, D, G_ema, torch.optim.Adam(G.parameters(), **opt), torch.optim.Adam(D.parameters(), **opt), rng)
 
 
-def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake images."""
+def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor,
+                     y: torch.Tensor | None = None) -> torch.Tensor:
+    """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake images (of labels y)."""
     x_hat = torch.lerp(fake, real, eps).requires_grad_(True)  # (B, C, H, W)
-    (grad,) = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)
+    (grad,) = torch.autograd.grad(D(x_hat, y).sum(), x_hat, create_graph=True)
     return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
 
 
@@ -73,11 +74,12 @@ class _Meters:
 
 
 def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, deadline_s: float,
-                on_tick: Callable[[dict[str, float]], None] | None = None,
+                labels: torch.Tensor | None = None, on_tick: Callable[[dict[str, float]], None] | None = None,
                 on_checkpoint: Callable[[GanState], None] | None = None) -> GanState:
     """Train until ``state.seconds`` reaches ``deadline_s`` (or ``cfg.max_steps``), checked between steps.
 
-    ``images`` is the label's data as uint8 (N, C, H, W) on the training device, indexed directly.
+    ``images`` is the data as uint8 (N, C, H, W) on the training device, indexed directly; ``labels`` (N,)
+    are given for a conditional model (the baseline), None for one label's generator.
     """
     G, D, rng, B = state.G, state.D, state.rng, cfg.batch_size
     device, n = images.device, images.shape[0]
@@ -89,22 +91,24 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     G.train(), D.train()
     while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
         for _ in range(cfg.n_critic):
-            real = images[torch.randint(n, (B,), device=device, generator=rng)].float().div_(255)
+            idx = torch.randint(n, (B,), device=device, generator=rng)
+            real, y = images[idx].float().div_(255), (labels[idx] if labels is not None else None)
             z = torch.randn(B, cfg.latent_dim, device=device, generator=rng)
             with torch.no_grad():
-                fake = G(z)
+                fake = G(z, y)
             eps = torch.rand(B, 1, 1, 1, device=device, generator=rng)
             # One critic pass over real and fake together: the critic has no batch statistics, so this
             # equals two passes and costs less per image.
-            scores = D(torch.cat([real, fake]))  # (2B,)
+            scores = D(torch.cat([real, fake]), None if y is None else torch.cat([y, y]))  # (2B,)
             w_dist = scores[:B].mean() - scores[B:].mean()
-            gp = gradient_penalty(D, real, fake, eps)
+            gp = gradient_penalty(D, real, fake, eps, y)
             state.opt_d.zero_grad(set_to_none=True)
             (cfg.gp_weight * gp - w_dist).backward()
             state.opt_d.step()
         z = torch.randn(B, cfg.latent_dim, device=device, generator=rng)
+        y = labels[torch.randint(n, (B,), device=device, generator=rng)] if labels is not None else None
         D.requires_grad_(False)
-        loss_g = -D(G(z)).mean()
+        loss_g = -D(G(z, y), y).mean()
         state.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         state.opt_g.step()

@@ -61,10 +61,14 @@ class Catalog:
         known = set(BUILTIN_SPECS) | {n for r in registries for n in r.datasets()}
         raise UnknownDataset(f"unknown dataset {dataset!r}{suggest(str(dataset), known)}")
 
-    def locate(self, dataset: str, label: int, registries: list[LocalRegistry]) -> LocalRegistry:
-        for reg in registries:
-            if reg.has(dataset, label):
-                return reg
+    def locate(self, dataset: str, label: int, registries: list[LocalRegistry]) -> tuple[LocalRegistry, bool]:
+        """The registry serving (dataset, label), and whether through the data set's conditional generator.
+
+        A label's own generator in any registry comes first; the conditional one is the fallback."""
+        for conditional in (False, True):
+            for reg in registries:
+                if reg.has(dataset, None if conditional else label):
+                    return reg, conditional
         where = ", ".join(str(r.root) for r in registries) or "(no registry configured)"
         raise EntryNotFound(f"no generator for dataset {dataset!r}, label {label} in: {where}; "
                             "train one with `zoo train`, or point ZOO_REGISTRY / registry= at a registry that has it")
@@ -74,9 +78,11 @@ class Catalog:
         for reg in registries:
             for name, summary in reg.datasets().items():
                 labels, roots = found.setdefault(name, (set(), []))
-                if summary.labels:
+                if summary.labels or summary.conditional:
                     labels.update(summary.labels)
                     roots.append(reg.root)
+                if summary.conditional:  # serves every label of the data set
+                    labels.update(range(self.spec(name, registries).num_classes))
         return {name: DatasetInfo(self.spec(name, registries), tuple(sorted(labels)), tuple(roots))
                 for name, (labels, roots) in sorted(found.items())}
 

@@ -12,7 +12,7 @@ from registry import CorruptFile, GeneratorFile, GeneratorMeta, InvalidMeta, Loc
 from .nets import NetConfig, build_generator
 from .version import __version__
 
-__all__ = ["generator_from_file", "save_generator", "module_nbytes"]
+__all__ = ["LabelBound", "generator_from_file", "save_generator", "module_nbytes"]
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +37,23 @@ def generator_from_file(gf: GeneratorFile, *, device: torch.device | str = "cpu"
     return net.to(device).eval().requires_grad_(False)
 
 
-def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig, dataset: str, label: int,
+class LabelBound(nn.Module):
+    """A conditional generator with its label fixed: z (B, latent_dim) -> images, as a per-label generator."""
+
+    def __init__(self, net: nn.Module, label: int) -> None:
+        super().__init__()
+        self.net, self.label, self.latent_dim = net, label, net.latent_dim
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z, torch.full((z.shape[0],), self.label, dtype=torch.long, device=z.device))
+
+
+def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig, dataset: str, label: int | None,
                    class_name: str, steps: int = 0, seconds: float = 0.0, seed: int = 0,
                    dtype: torch.dtype | None = None) -> Path:
-    """Save ``net`` (its state dict, optionally cast to ``dtype``) as the generator of (dataset, label)."""
-    meta = GeneratorMeta(dataset=dataset, label=label, class_name=class_name, arch=config.arch,
+    """Save ``net`` (its state dict, optionally cast to ``dtype``) as the generator of (dataset, label);
+    ``label=None`` saves a conditional generator (``config.num_classes > 0``) serving every label."""
+    meta = GeneratorMeta(kind="generator" if label is not None else "conditional",dataset=dataset, label=label, class_name=class_name, arch=config.arch,
                          arch_config=config.to_json(), latent_dim=config.latent_dim, image_shape=config.image_shape,
                          steps=steps, seconds=float(seconds), seed=seed, package_version=__version__)
     state = net.state_dict()

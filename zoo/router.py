@@ -12,7 +12,7 @@ from torch import nn
 
 from .catalog import Catalog, DatasetInfo
 from .errors import InvalidRequest
-from .loading import generator_from_file, module_nbytes
+from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
 from .sampling import check_seed, generate, latents, random_seed
 from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
@@ -45,7 +45,8 @@ class _Route:
     index: int  # the label's class index
     path: str  # the generator file
     cache_key: tuple  # key of the loaded net in the LRU, which includes the file's stamp
-    shadowing: tuple[str, ...]  # where the same label would live in registries searched earlier
+    shadowing: tuple[str, ...]  # files that, once they exist, would serve this request instead
+    conditional: bool = False  # served by the data set's conditional generator
 
 
 class Router:
@@ -71,8 +72,10 @@ class Router:
              registry: RegistryArg = None) -> nn.Module:
         registries = self.catalog.registries(registry)
         index = self.catalog.spec(dataset, registries).resolve_label(label)
-        reg = self.catalog.locate(dataset, index, registries)
-        return generator_from_file(reg.read_generator(dataset, index), device=torch.device(device or "cpu"))
+        reg, conditional = self.catalog.locate(dataset, index, registries)
+        net = generator_from_file(reg.read_generator(dataset, None if conditional else index),
+                                  device=torch.device(device or "cpu"))
+        return LabelBound(net, index).eval() if conditional else net
 
     def _net(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg) -> tuple[nn.Module, int]:
         memo = _memo_key(dataset, label, device, registry)
@@ -81,15 +84,16 @@ class Router:
             return hit
         registries = self.catalog.registries(registry)
         index = self.catalog.spec(dataset, registries).resolve_label(label)
-        reg = self.catalog.locate(dataset, index, registries)
-        path = str(reg.path_of(dataset, index))
+        reg, conditional = self.catalog.locate(dataset, index, registries)
+        file_label = None if conditional else index
+        path = str(reg.path_of(dataset, file_label))
         st = os.stat(path)
         # The file's stamp is in the key: a retrained (rewritten) generator is picked up, never stale.
-        key = (str(reg.root), dataset, index, str(device), st.st_mtime_ns, st.st_size)
+        key = (str(reg.root), dataset, file_label, str(device), st.st_mtime_ns, st.st_size)
 
         def load() -> tuple[nn.Module, int]:
-            net = generator_from_file(reg.read_generator(dataset, index), device=device)
-            log.info("loaded %s/%d from %s onto %s", dataset, index, reg.root, device)
+            net = generator_from_file(reg.read_generator(dataset, file_label), device=device)
+            log.info("loaded %s/%s from %s onto %s", dataset, file_label, reg.root, device)
             self.cache.discard(lambda k: k[:4] == key[:4] and k != key)
             return net, module_nbytes(net)
 
@@ -97,9 +101,13 @@ class Router:
         if memo is not None:
             if len(self._routes) >= _MAX_ROUTES:
                 self._routes.clear()
+            # Files that would take this request elsewhere if they appeared: the label's own generator in
+            # any registry (when served by a conditional one), and this kind of file in earlier registries.
             earlier = registries[: registries.index(reg)]
-            self._routes[memo] = _Route(index, path, key, tuple(str(r.path_of(dataset, index)) for r in earlier))
-        return net, index
+            shadowing = [str(r.path_of(dataset, index)) for r in (registries if conditional else earlier)]
+            shadowing += [str(r.path_of(dataset, None)) for r in earlier] if conditional else []
+            self._routes[memo] = _Route(index, path, key, tuple(shadowing), conditional)
+        return (LabelBound(net, index) if conditional else net), index
 
     def _fast(self, memo: Hashable) -> tuple[nn.Module, int] | None:
         """The net of a request seen before, if nothing on disk changed that would route it elsewhere.
@@ -117,7 +125,9 @@ class Router:
         if (st.st_mtime_ns, st.st_size) != route.cache_key[-2:] or any(map(os.path.exists, route.shadowing)):
             return None
         net = self.cache.get(route.cache_key)
-        return None if net is None else (net, route.index)
+        if net is None:
+            return None
+        return (LabelBound(net, route.index) if route.conditional else net), route.index
 
     # -- sampling ---------------------------------------------------------------------------
     def sample(self, dataset: str, label: Label | None = None, *, n: int | None = None,

@@ -141,3 +141,25 @@ def test_torchrun_with_two_processes_shards_the_labels(tmp_path):
     assert "zoo registry reindex" in res.stdout  # ranks leave the index alone
     LocalRegistry(out).reindex()
     assert LocalRegistry(out).labels("fashion-mnist") == [0, 1, 2, 3]
+
+
+def test_the_conditional_baseline_is_one_entry_serving_every_label_through_sample(tmp_path):
+    out = tmp_path / "cond"
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--labels", "0,7", "--mode", "conditional",
+                                    "--budget", "1s", "--preset", "tiny", "--batch-size", "16", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "conditional  trained" in res.output
+    reg = LocalRegistry(out)
+    entry = reg.index()["datasets"]["fashion-mnist"]
+    assert entry["generators"] == {} and entry["conditional"]["meta"]["kind"] == "conditional"
+    meta = reg.read_generator("fashion-mnist", None).meta
+    assert meta.arch_config["num_classes"] == 10 and meta.seconds >= 2.0  # 1 s per label, 2 labels
+    a = zoo.sample("fashion-mnist", "sneaker", n=3, seed=0, registry=out)
+    b = zoo.sample("fashion-mnist", 0, n=3, seed=0, registry=out)
+    assert a.shape == (3, 1, 28, 28) and not torch.equal(a, b)  # same latents, the label makes the difference
+    assert torch.equal(a, zoo.load("fashion-mnist", 7, registry=out)(
+        __import__("zoo.sampling", fromlist=["latents"]).latents(3, meta.latent_dim, seed=0)))
+    assert zoo.datasets(registry=out)["fashion-mnist"].labels == tuple(range(10))
+    assert verify(reg, load_check=generator_from_file).ok
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--mode", "conditional", "--workers", "2"])
+    assert res.exit_code == 2 and "--workers 1" in res.stderr
