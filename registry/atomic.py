@@ -12,17 +12,27 @@ __all__ = ["atomic_write_bytes", "atomic_write_json", "create_json_once", "remov
 TEMP_PREFIX = ".tmp-"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, then rename."""
-    path = Path(path)
+def _write_temporary(path: Path, data: bytes) -> str:
+    """``data`` fsynced into a new temporary beside ``path``. The target's name is in the temporary's,
+    so a run can clear its own leftovers after a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The target's name is in the temporary's, so a run can clear its own leftovers after a crash.
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, then rename."""
+    path = Path(path)
+    tmp = _write_temporary(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -37,13 +47,8 @@ def create_json_once(path: Path, obj: Any) -> bool:
     replaces an existing file, so concurrent creators cannot overwrite each other.
     """
     path = Path(path)
-    text = (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}-", dir=path.parent)
+    tmp = _write_temporary(path, _json_bytes(obj))
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
         os.link(tmp, path)
     except FileExistsError:
         return False
@@ -63,8 +68,11 @@ def remove_stale_temporaries(path: Path) -> int:
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
-    text = json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, _json_bytes(obj))
+
+
+def _json_bytes(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _fsync_dir(folder: Path) -> None:
