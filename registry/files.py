@@ -61,6 +61,25 @@ def read_header(data: bytes, *, source: str) -> dict[str, str]:
     return meta
 
 
+def encode_extra(tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> bytes:
+    plain = {k: v.detach().to("cpu").contiguous().clone() for k, v in tensors.items()}
+    return st_save(plain, metadata=dict(metadata))
+
+
+def read_extra(path: Path, *, expected_sha256: str | None = None) -> tuple[dict[str, torch.Tensor], dict[str, str], str]:
+    """Tensors, metadata and sha256 of a non-generator safetensors file, checked like a generator's."""
+    data = Path(path).read_bytes()
+    digest = sha256_bytes(data)
+    if expected_sha256 is not None and digest != expected_sha256:
+        raise ChecksumMismatch(f"{path}: expected sha256 {expected_sha256} (from the index), got {digest}")
+    metadata = read_header(data, source=str(path))
+    try:
+        tensors = st_load(data)
+    except (SafetensorError, ValueError, RuntimeError) as e:
+        raise CorruptFile(f"{path}: expected a complete safetensors file: {e}") from None
+    return tensors, metadata, digest
+
+
 def read_meta(path: Path) -> GeneratorMeta:
     """Only the header of a file: enough to list it without reading its weights."""
     with open(path, "rb") as f:

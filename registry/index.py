@@ -6,6 +6,10 @@ Layout of a registry root (the same on disk and in a Hub model repo)::
     <dataset>/dataset.json                  optional: class names and image shape (user data sets)
     <dataset>/metrics.json                  optional: evaluation results, kept across reindex
     <dataset>/label-00007.safetensors       one generator per label
+    <dataset>/conditional.safetensors       optional: one conditional generator serving every label
+    <dataset>/extras/<name>.safetensors     optional: models evaluation needs (the domain classifier)
+    <dataset>/runs/label-00007/             training records: config.json, stats.jsonl
+    <dataset>/cache/                        recomputable caches (reference features); never indexed
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorruptFile, RegistryError
-from .files import read_generator
+from .files import read_extra, read_generator
 from .names import CONDITIONAL_FILE, check_dataset_name, parse_generator_filename
 
 __all__ = ["INDEX_NAME", "INDEX_FORMAT", "build_index", "holds_generators", "load_index", "read_json_file"]
@@ -107,10 +111,18 @@ def build_index(root: Path) -> tuple[dict[str, Any], list[str]]:
                 entry["conditional"] = record
             else:
                 entry["generators"][str(label)] = record
+        for path in sorted((folder / "extras").glob("*.safetensors")) if (folder / "extras").is_dir() else []:
+            try:
+                _, metadata, digest = read_extra(path)
+            except RegistryError as e:
+                problems.append(str(e))
+                continue
+            entry.setdefault("extras", {})[path.stem] = {"file": path.relative_to(root).as_posix(), "sha256": digest,
+                                                         "size": path.stat().st_size, "metadata": metadata}
         names = {str(i): n for i, n in enumerate((entry.get("info") or {}).get("class_names") or [])}
         for key, g in entry["generators"].items():
             names.setdefault(key, g["meta"]["class_name"])
         entry["class_names"] = names
-        if entry["generators"] or "info" in entry or "conditional" in entry:
+        if entry["generators"] or {"info", "conditional", "extras"} & entry.keys():
             datasets[folder.name] = entry
     return {"format_version": INDEX_FORMAT, "datasets": datasets}, problems

@@ -37,6 +37,11 @@ def generator_relpath(dataset: str, label: int | None) -> str:
     return f"{check_dataset_name(dataset)}/label-{check_label(label):05d}.safetensors"
 
 
+def extra_relpath(dataset: str, name: str) -> str:
+    """Other models a data set's evaluation needs (e.g. its domain classifier), by name."""
+    return f"{check_dataset_name(dataset)}/extras/{check_dataset_name(name)}.safetensors"
+
+
 def parse_generator_filename(name: str) -> int | None:
     m = re.fullmatch(r"label-(\d{5})\.safetensors", name)
     return int(m.group(1)) if m else None

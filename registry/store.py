@@ -12,11 +12,12 @@ import torch
 
 from .atomic import atomic_write_json, create_json_once
 from .errors import EntryNotFound, RegistryNotFound, suggest
-from .files import GeneratorFile, encode_generator, read_generator, read_meta, sha256_bytes, write_bytes
+from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_generator, read_meta, sha256_bytes,
+                    write_bytes)
 from .index import (DATASET_INFO, INDEX_NAME, build_index, dataset_folders, generator_files, load_index,
                     read_json_file)
 from .meta import GeneratorMeta
-from .names import check_dataset_name, check_label, generator_relpath
+from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
 
 __all__ = ["LocalRegistry", "DatasetSummary"]
 
@@ -109,6 +110,19 @@ class LocalRegistry:
             raise EntryNotFound(f"{path}: expected the generator of ({dataset!r}, {label}), "
                                 f"the file's meta says ({gf.meta.dataset!r}, {gf.meta.label})")
         return gf
+
+    def save_extra(self, dataset: str, name: str, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
+        path = self.root / extra_relpath(dataset, name)
+        write_bytes(path, encode_extra(tensors, metadata))
+        return path
+
+    def read_extra(self, dataset: str, name: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+        path = self.root / extra_relpath(dataset, name)
+        if not path.is_file():
+            raise EntryNotFound(f"{self.root} has no {name!r} for dataset {dataset!r} (expected {path})")
+        entry = self.index()["datasets"].get(dataset, {}).get("extras", {}).get(name)
+        tensors, metadata, _ = read_extra(path, expected_sha256=entry["sha256"] if entry else None)
+        return tensors, metadata
 
     def labels(self, dataset: str) -> list[int]:
         # The files are the truth: the index may lag behind ranks that are still writing.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .errors import RegistryError
-from .files import GeneratorFile, read_generator
+from .files import GeneratorFile, read_extra, read_generator
 from .index import all_generator_files, dataset_folders
 from .store import LocalRegistry
 
@@ -55,6 +55,13 @@ def verify(registry: LocalRegistry, *, load_check: LoadCheck | None = None) -> V
             except Exception as e:  # noqa: BLE001 - a report lists every failure, whatever its kind
                 msg = str(e)
                 report.problems.append(msg if str(path) in msg else f"{path}: {msg}")
+    for dataset, entry in registry.index()["datasets"].items():
+        for name, extra in entry.get("extras", {}).items():
+            report.checked += 1
+            try:
+                read_extra(root / extra["file"], expected_sha256=extra["sha256"])
+            except (RegistryError, OSError) as e:
+                report.problems.append(str(e))
     for (dataset, label), entry in sorted(indexed.items(), key=lambda kv: (kv[0][0], kv[0][1] is None, kv[0][1] or 0)):
         report.problems.append(f"{root / entry['file']}: listed in the index for ({dataset!r}, {label}) "
                                "but missing on disk")

@@ -31,9 +31,16 @@ def test_mnist_in_torchvision_layout(tmp_path):
         read_idx(raw / "train-images-idx3-ubyte")
 
 
-def test_digits_come_from_scikit_learn():
-    x = load_label("digits", 3)
-    assert x.shape[1:] == (1, 8, 8) and len(x) > 150 and int(x.max()) == 255
+def test_digits_come_from_scikit_learn_split_80_20():
+    train, test = load_label("digits", 3), load_label("digits", 3, split="test")
+    assert train.shape[1:] == (1, 8, 8) and int(train.max()) == 255
+    assert len(train) + len(test) == 183 and len(test) > 20
+
+
+def test_test_splits_and_bad_split_names():
+    assert load_label("fashion-mnist", 7, split="test").shape == (1000, 1, 28, 28)
+    with pytest.raises(DataNotFound, match="expected one of train, test"):
+        load_label("fashion-mnist", 7, split="validation")
 
 
 def _cifar10(root):

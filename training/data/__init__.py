@@ -26,7 +26,9 @@ __all__ = ["DataSource", "load_label", "DEBIAN_FASHION_MNIST"]
 
 log = logging.getLogger(__name__)
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-FOLDER_RESOLUTION = 64  # ImageNet and user folders are resized to this unless told otherwise
+FOLDER_RESOLUTION = 64
+SPLITS = ("train", "test")
+DIGITS_TRAIN = 1437  # scikit-learn's digits have no split: the first 80 % train, the rest test  # ImageNet and user folders are resized to this unless told otherwise
 
 
 @dataclass(frozen=True)
@@ -56,34 +58,41 @@ class DataSource:
 
 
 def load_label(dataset: str, label: int, *, data: str | os.PathLike[str] | None = None,
-               resolution: int | None = None, channels: int = 3) -> torch.Tensor:
-    """The train images of one label as a uint8 tensor (N, C, H, W). Raises EmptyLabel if there are none."""
+               resolution: int | None = None, channels: int = 3, split: str = "train") -> torch.Tensor:
+    """The images of one label of a split ("train" or "test") as uint8 (N, C, H, W). Raises EmptyLabel
+    if there are none."""
+    if split not in SPLITS:
+        raise DataNotFound(f"split {split!r}: expected one of {', '.join(SPLITS)}")
     src = DataSource(dataset, Path(data) if data is not None else None, resolution, channels)
-    arr = _load(src, label)
+    arr = _load(src, label, split)
     if len(arr) == 0:
         raise EmptyLabel(f"dataset {dataset!r}, label {label}: expected images to train on, found none")
     log.info("loaded %d images of %s label %d, shape %s", len(arr), dataset, label, arr.shape[1:])
     return torch.from_numpy(np.ascontiguousarray(arr))
 
 
-def _load(src: DataSource, label: int) -> np.ndarray:
+def _load(src: DataSource, label: int, split: str) -> np.ndarray:
     name = src.dataset
     if name in ("fashion-mnist", "mnist"):
         root = src.data or (DEBIAN_FASHION_MNIST if name == "fashion-mnist" else None)
         if root is None:
             src._need_data()
         sub = ("FashionMNIST",) if name == "fashion-mnist" else ("MNIST",)
-        images = read_idx(find_idx(Path(root), "train-images-idx3-ubyte", sub))
-        labels = read_idx(find_idx(Path(root), "train-labels-idx1-ubyte", sub))
+        prefix = "train" if split == "train" else "t10k"
+        images = read_idx(find_idx(Path(root), f"{prefix}-images-idx3-ubyte", sub))
+        labels = read_idx(find_idx(Path(root), f"{prefix}-labels-idx1-ubyte", sub))
         return images[labels == label][:, None]  # (N, 1, 28, 28)
     if name == "digits":
         from sklearn.datasets import load_digits  # ships with scikit-learn: no download
 
         d = load_digits()
-        # 0..16 grey levels -> 0..255
-        return (d.images[d.target == label] * (255 / 16)).round().astype(np.uint8)[:, None]
+        part = slice(0, DIGITS_TRAIN) if split == "train" else slice(DIGITS_TRAIN, None)
+        images, targets = d.images[part], d.target[part]
+        return (images[targets == label] * (255 / 16)).round().astype(np.uint8)[:, None]  # 0..16 -> 0..255
     if name in ("cifar10", "cifar100"):
-        return load_cifar(name, src._need_data(), label)
+        return load_cifar(name, src._need_data(), label, split)
+    if split != "train":
+        raise DataNotFound(f"{name}: class-per-folder trees have only a train split")
     folders = class_folders(src._need_data())
     if not 0 <= label < len(folders):
         raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of 0..{len(folders) - 1}")

@@ -22,10 +22,9 @@ _ALLOWED = {
     ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
 }
 
-_LAYOUT = {  # dataset -> (folder, train files, meta file, label key, names key)
-    "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)], "batches.meta",
-                b"labels", b"label_names"),
-    "cifar100": ("cifar-100-python", ["train"], "meta", b"fine_labels", b"fine_label_names"),
+_LAYOUT = {  # dataset -> (folder, train files, test files, label key)
+    "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)], ["test_batch"], b"labels"),
+    "cifar100": ("cifar-100-python", ["train"], ["test"], b"fine_labels"),
 }
 
 
@@ -46,9 +45,10 @@ def _read(path: Path) -> dict:
     return {k.encode() if isinstance(k, str) else k: v for k, v in obj.items()}
 
 
-def load_cifar(dataset: str, root: Path, label: int) -> np.ndarray:
-    """The train images of one label, uint8 (N, 3, 32, 32)."""
-    folder_name, files, _, label_key, _ = _LAYOUT[dataset]
+def load_cifar(dataset: str, root: Path, label: int, split: str = "train") -> np.ndarray:
+    """The images of one label of a split, uint8 (N, 3, 32, 32)."""
+    folder_name, train_files, test_files, label_key = _LAYOUT[dataset]
+    files = train_files if split == "train" else test_files
     folder = root / folder_name if (root / folder_name).is_dir() else root
     missing = [f for f in files if not (folder / f).is_file()]
     if missing:

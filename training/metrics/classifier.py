@@ -1,0 +1,109 @@
+"""The domain classifier: a small CNN trained on a data set's train split. Its penultimate layer gives
+the features of the `*_<name>` metrics and its logits the class consistency and Inception Score."""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from registry import LocalRegistry
+from zoo.version import __version__
+
+from ..errors import DataNotFound
+
+__all__ = ["DomainClassifier", "classifier_name", "train_classifier", "load_classifier", "accuracy"]
+
+log = logging.getLogger(__name__)
+_SHORT = {"fashion-mnist": "fmnist"}
+
+
+def classifier_name(dataset: str) -> str:
+    """Names the features in metric names: fid_fmnistnet, recall_cifar10net, ..."""
+    return _SHORT.get(dataset, dataset.replace("-", "").replace(".", "").replace("_", "")) + "net"
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    channels: int
+    num_classes: int
+    width: int = 32  # first conv's channels; doubled twice; the features are 4 * width wide
+
+
+class DomainClassifier(nn.Module):
+    def __init__(self, cfg: ClassifierConfig) -> None:
+        super().__init__()
+        w = cfg.width
+        self.body = nn.Sequential(
+            nn.Conv2d(cfg.channels, w, 3, 1, 1), nn.BatchNorm2d(w), nn.ReLU(True),
+            nn.Conv2d(w, 2 * w, 3, 1, 1), nn.BatchNorm2d(2 * w), nn.ReLU(True), nn.MaxPool2d(2),
+            nn.Conv2d(2 * w, 4 * w, 3, 1, 1), nn.BatchNorm2d(4 * w), nn.ReLU(True), nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.head = nn.Linear(4 * w, cfg.num_classes)
+        self.feature_dim = 4 * w
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:  # (B, C, H, W) in [0, 1]
+        h = self.body(x * 2 - 1)  # (B, F)
+        return h, self.head(h)  # features, logits (B, K)
+
+
+@torch.no_grad()
+def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor, batch: int = 512) -> float:
+    model.eval()
+    hits = sum(int((model(images[i : i + batch].float() / 255)[1].argmax(1) == labels[i : i + batch]).sum())
+               for i in range(0, len(images), batch))
+    return hits / len(images)
+
+
+def train_classifier(registry: LocalRegistry, dataset: str, train: tuple[torch.Tensor, torch.Tensor],
+                     test: tuple[torch.Tensor, torch.Tensor], *, num_classes: int, epochs: int = 3,
+                     seed: int = 0, progress=None) -> dict[str, float]:
+    """Train on uint8 images (N, C, H, W) with labels, measure test accuracy, store it as an extra."""
+    images, labels = train
+    torch.manual_seed(seed)
+    cfg = ClassifierConfig(channels=images.shape[1], num_classes=num_classes)
+    model = DomainClassifier(cfg)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    steps_per_epoch = (len(images) + 127) // 128
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=epochs * steps_per_epoch)
+    g = torch.Generator().manual_seed(seed)
+    start = time.monotonic()
+    for epoch in range(epochs):
+        model.train()
+        order = torch.randperm(len(images), generator=g)
+        for i in range(0, len(images), 128):
+            idx = order[i : i + 128]
+            x = images[idx].float() / 255
+            loss = F.cross_entropy(model(x)[1], labels[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+        if progress is not None:
+            progress(epoch + 1, epochs)
+    seconds = time.monotonic() - start
+    acc = accuracy(model, *test)
+    meta = {"kind": "classifier", "name": classifier_name(dataset), "dataset": dataset,
+            "channels": str(cfg.channels), "num_classes": str(num_classes),
+            "width": str(cfg.width), "test_accuracy": f"{acc:.6f}", "test_images": str(len(test[0])),
+            "train_images": str(len(images)), "epochs": str(epochs), "seconds": f"{seconds:.1f}",
+            "seed": str(seed), "package_version": __version__}
+    registry.save_extra(dataset, "classifier", model.state_dict(), meta)
+    log.info("classifier for %s: test accuracy %.4f after %d epochs (%.0f s)", dataset, acc, epochs, seconds)
+    return {"test_accuracy": acc, "seconds": seconds}
+
+
+def load_classifier(registry: LocalRegistry, dataset: str) -> tuple[DomainClassifier, dict[str, str]]:
+    try:
+        tensors, meta = registry.read_extra(dataset, "classifier")
+    except LookupError:
+        raise DataNotFound(f"no domain classifier for {dataset!r} in {registry.root}; "
+                           f"train one with `zoo train-classifier {dataset} --out {registry.root}`") from None
+    cfg = ClassifierConfig(int(meta["channels"]), int(meta["num_classes"]), int(meta["width"]))
+    model = DomainClassifier(cfg)
+    model.load_state_dict(tensors, strict=True)
+    return model.eval().requires_grad_(False), meta
