@@ -1,0 +1,77 @@
+"""`zoo train-classifier` and `zoo eval`, plugged into the `zoo` command line by entry points."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import torch
+from tqdm import tqdm
+
+from registry import LocalRegistry
+from zoo.specs import builtin_spec
+
+from ..data import load_label
+from ..errors import DataNotFound
+from .classifier import train_classifier
+from .evaluate import evaluate
+from .features import classifier_extractor, inception_extractor
+
+
+def _split(dataset: str, num_classes: int, data: Path | None, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    parts = [load_label(dataset, k, data=data, split=split) for k in range(num_classes)]
+    return torch.cat(parts), torch.cat([torch.full((len(p),), k) for k, p in enumerate(parts)])
+
+
+@click.command("train-classifier")
+@click.argument("dataset")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Registry to store it in.")
+@click.option("--data", type=click.Path(path_type=Path), help="Where the data set's files are.")
+@click.option("--epochs", type=int, default=3, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def train_classifier_cmd(dataset: str, out: Path, data: Path | None, epochs: int, seed: int) -> None:
+    """Train DATASET's domain classifier (metric features) and store it with its test accuracy."""
+    spec = builtin_spec(dataset)
+    if spec is None:
+        raise DataNotFound(f"train-classifier needs a built-in data set with a test split; got {dataset!r}")
+    train, test = _split(dataset, spec.num_classes, data, "train"), _split(dataset, spec.num_classes, data, "test")
+    with tqdm(total=epochs, desc=f"classifier {dataset}", unit="epoch") as bar:
+        result = train_classifier(LocalRegistry.create(out), dataset, train, test, num_classes=spec.num_classes,
+                                  epochs=epochs, seed=seed, progress=lambda done, _: bar.update(1))
+    LocalRegistry(out).reindex()
+    click.echo(f"classifier for {dataset}: test accuracy {result['test_accuracy']:.4f} on {len(test[0])} images "
+               f"({result['seconds']:.0f} s); stored in {out}")
+
+
+@click.command("eval")
+@click.argument("dataset")
+@click.option("--registry", "-r", "root", type=click.Path(path_type=Path), required=True)
+@click.option("-n", "n", type=int, default=1000, show_default=True, help="Generated images per label.")
+@click.option("--features", type=click.Choice(["classifier", "inception"]), default="classifier", show_default=True)
+@click.option("--inception", type=click.Path(path_type=Path), help="clean-fid's inception-2015-12-05.pt.")
+@click.option("--allow-download", is_flag=True, help="Let clean-fid download the Inception weights.")
+@click.option("--data", type=click.Path(path_type=Path), help="Where the data set's files are.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | None, allow_download: bool,
+             data: Path | None, seed: int) -> None:
+    """Measure FID, KID, IS, precision/recall and class consistency per label; store them in the registry."""
+    reg = LocalRegistry(root)
+    if features == "inception":
+        extractor = inception_extractor(inception, allow_download=allow_download)
+    else:
+        extractor = classifier_extractor(reg, dataset)
+    with tqdm(desc=f"eval {dataset}", unit="label") as bar:
+        def progress(done: int, total: int, label: int) -> None:
+            bar.total = total
+            bar.update(1)
+
+        result = evaluate(root, dataset, extractor=extractor, n=n, seed=seed, data=data,
+                          with_logits=features == "classifier", progress=progress)
+    names = list(next(iter(result["labels"].values())))
+    click.echo(f"{'label':>5}  " + "  ".join(f"{m:>{max(9, len(m))}}" for m in names))
+    for label, scores in result["labels"].items():
+        click.echo(f"{label:>5}  " + "  ".join(f"{scores[m]:>{max(9, len(m))}.4f}" for m in names))
+    click.echo("overall " + ", ".join(f"{k}={v:.4f}" for k, v in result["overall"].items()))
+    click.echo("reference " + ", ".join(f"{k}={v:.4f}" for k, v in result["reference"].items()))
+    if result["missing_labels"]:
+        click.echo(f"missing labels (no generator): {result['missing_labels']}")
+    click.echo(f"stored in {reg.root / dataset / 'metrics.json'}")

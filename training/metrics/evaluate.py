@@ -1,0 +1,95 @@
+"""`zoo eval`: every metric per label (generated images of label k against real images of label k) and
+over the data set; results go to ``<dataset>/metrics.json``, which reindex keeps and the Hub carries."""
+from __future__ import annotations
+
+import datetime as _dt
+import logging
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+
+import zoo
+from registry import LocalRegistry
+from registry.atomic import atomic_write_json
+
+from ..data import load_label
+from ..errors import InvalidTrainConfig
+from .features import Extractor, extract, real_features
+from .scores import METRICS, Sample, minimum_n
+
+__all__ = ["evaluate", "METRICS_FILE"]
+
+log = logging.getLogger(__name__)
+METRICS_FILE = "metrics.json"
+
+
+def _names(extractor: Extractor, with_logits: bool) -> list[str]:
+    return [m for m, spec in METRICS.items() if with_logits or not spec.needs_logits]
+
+
+def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1000, seed: int = 0,
+             data: str | None = None, with_logits: bool = True,
+             progress: Callable[[int, int, int], None] | None = None) -> dict:
+    reg = LocalRegistry(root)
+    spec = zoo.spec(dataset, registry=reg.root)
+    present = list(range(spec.num_classes)) if reg.has(dataset, None) else reg.labels(dataset)
+    missing = [k for k in range(spec.num_classes) if k not in present]
+    if not present:
+        raise InvalidTrainConfig(f"{reg.root} holds no generator for {dataset!r}: nothing to evaluate")
+    names = _names(extractor, with_logits)
+    if n < minimum_n(names):
+        worst = max(names, key=lambda m: METRICS[m].min_n)
+        raise InvalidTrainConfig(f"n={n}: {worst} needs at least {METRICS[worst].min_n} samples per label")
+    if missing:
+        log.warning("%s: no generator for labels %s; evaluating the %d that exist", dataset, missing, len(present))
+    per_label, pooled_real, pooled_fake, reference = {}, [], [], []
+    for i, label in enumerate(present):
+        def real(split: str) -> torch.Tensor:
+            return real_features(reg, dataset, label, split, extractor,
+                                 lambda: load_label(dataset, label, data=data, split=split))
+
+        train_feats = real("train")
+        fake_feats, fake_logits = extract(extractor, zoo.sample(dataset, label, n=n, seed=seed, registry=reg.root))
+        g = torch.Generator().manual_seed(seed + label)
+        subset = train_feats[torch.randperm(len(train_feats), generator=g)[:n]]  # equal sizes for the k-NN metrics
+        scores = {}
+        for name in names:
+            real_side = subset if name in ("precision", "recall") else train_feats
+            scores[f"{name}_{extractor.name}"] = METRICS[name].fn(Sample(real_side, fake_feats, fake_logits, label))
+        per_label[str(label)] = scores
+        reference.append(METRICS["fid"].fn(Sample(train_feats, real("test"))))
+        pooled_real.append(subset)
+        pooled_fake.append(fake_feats)
+        if progress is not None:
+            progress(i + 1, len(present), label)
+    suffix = f"_{extractor.name}"
+    overall = {f"{m}{suffix}": statistics.mean(s[f"{m}{suffix}"] for s in per_label.values()) for m in names}
+    overall[f"intra_fid{suffix}"] = overall.pop(f"fid{suffix}")
+    overall[f"fid{suffix}"] = METRICS["fid"].fn(Sample(torch.cat(pooled_real), torch.cat(pooled_fake)))
+    result = {
+        "dataset": dataset, "features": extractor.name, "features_digest": extractor.digest, "n": n, "seed": seed,
+        "labels": per_label, "overall": overall, "missing_labels": missing,
+        "reference": {f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    path = reg.root / dataset / METRICS_FILE
+    stored = _read_metrics(path)
+    stored[extractor.name] = result  # one block per feature extractor: never mixed
+    atomic_write_json(path, stored)
+    reg.reindex()
+    return result
+
+
+def _read_metrics(path: Path) -> dict:
+    import json
+
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        log.warning("replacing unreadable %s", path)
+        return {}

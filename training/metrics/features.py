@@ -1,0 +1,101 @@
+"""Feature extractors for the metrics, and the cache of real-image features in the registry.
+
+The domain classifier sees images at their own size; clean-fid's Inception sees them resized to 299 px
+by clean-fid's own resizer. Metric names carry the extractor's name, so the two never mix.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from registry import LocalRegistry, RegistryError
+from registry.atomic import atomic_write_bytes
+from registry.files import encode_extra, read_extra
+
+from ..errors import DataNotFound
+from .classifier import DomainClassifier, classifier_name, load_classifier
+
+__all__ = ["Extractor", "classifier_extractor", "inception_extractor", "extract", "real_features",
+           "DEFAULT_INCEPTION"]
+
+log = logging.getLogger(__name__)
+DEFAULT_INCEPTION = Path("/tmp/inception-2015-12-05.pt")  # where clean-fid looks for its file
+Batch = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]
+
+
+class Extractor:
+    def __init__(self, name: str, digest: str, fn: Batch) -> None:
+        self.name = name  # goes into metric names: fid_<name>
+        self.digest = digest  # identifies the weights, so cached features never outlive them
+        self.fn = fn  # images (B, C, H, W) float in [0, 1] -> features (B, F), logits (B, K) or None
+
+
+def classifier_extractor(registry: LocalRegistry, dataset: str) -> Extractor:
+    model, meta = load_classifier(registry, dataset)
+    entry = registry.index()["datasets"].get(dataset, {}).get("extras", {}).get("classifier")
+    digest = entry["sha256"] if entry else hashlib.sha256(repr(sorted(meta.items())).encode()).hexdigest()
+
+    @torch.no_grad()
+    def fn(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return model(x)
+
+    return Extractor(classifier_name(dataset), digest, fn)
+
+
+def inception_extractor(path: Path | None = None, *, allow_download: bool = False) -> Extractor:
+    path = Path(path or DEFAULT_INCEPTION)
+    if not path.is_file() and not allow_download:
+        raise DataNotFound(f"Inception weights not found at {path}: pass --inception PATH to clean-fid's "
+                           "inception-2015-12-05.pt, or --allow-download (needs internet), or use "
+                           "--features classifier")
+    from cleanfid.inception_torchscript import InceptionV3W
+    from cleanfid.resize import build_resizer
+
+    model = InceptionV3W(str(path.parent), download=allow_download).eval()
+    resize = build_resizer("clean")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    @torch.no_grad()
+    def fn(x: torch.Tensor) -> tuple[torch.Tensor, None]:
+        imgs = (x * 255).round().clamp(0, 255).to(torch.uint8)
+        if imgs.shape[1] == 1:
+            imgs = imgs.expand(-1, 3, -1, -1)
+        batch = np.stack([resize(img.permute(1, 2, 0).numpy()) for img in imgs]).transpose(0, 3, 1, 2)
+        return model(torch.from_numpy(batch).float()), None
+
+    return Extractor("inception", digest, fn)
+
+
+def extract(extractor: Extractor, images: torch.Tensor, *, batch: int = 256) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Features (and logits) of images given as uint8 or float in [0, 1], ``batch`` at a time."""
+    feats, logits = [], []
+    for i in range(0, len(images), batch):
+        x = images[i : i + batch]
+        f, lg = extractor.fn(x.float() / 255 if x.dtype == torch.uint8 else x.float())
+        feats.append(f.float().cpu())
+        if lg is not None:
+            logits.append(lg.float().cpu())
+    return torch.cat(feats), (torch.cat(logits) if logits else None)
+
+
+def real_features(registry: LocalRegistry, dataset: str, label: int, split: str, extractor: Extractor,
+                  load: Callable[[], torch.Tensor]) -> torch.Tensor:
+    """Features of the real images of one label, from the registry's cache when it is sound."""
+    path = registry.root / dataset / "cache" / f"{extractor.name}-{extractor.digest[:12]}-{split}-{label:05d}.safetensors"
+    if path.is_file():
+        try:
+            tensors, meta = read_extra(path)[:2]
+            if meta.get("extractor_digest") == extractor.digest and "features" in tensors:
+                return tensors["features"]
+            log.warning("%s was made by other weights: recomputing", path)
+        except (RegistryError, OSError) as e:  # a damaged cache is recomputed, never trusted
+            log.warning("recomputing damaged feature cache %s: %s", path, e)
+    feats, _ = extract(extractor, load())
+    atomic_write_bytes(path, encode_extra({"features": feats}, {"extractor_digest": extractor.digest,
+                                                                "n": str(len(feats))}))
+    return feats
