@@ -20,6 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 
 run: $(VENV)/.installed-core
 	$(VENV)/bin/zoo list
+	$(VENV)/bin/zoo grid fashion-mnist -n 10 --seed 0 -o zoo-run/fashion-mnist-grid.png
 
 debs:
 	scripts/apt-install $(DEBS)

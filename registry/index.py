@@ -5,6 +5,7 @@ Layout of a registry root (the same on disk and in a Hub model repo)::
     index.json                              derived; never hand-edited
     <dataset>/dataset.json                  optional: class names and image shape (user data sets)
     <dataset>/metrics.json                  optional: evaluation results, kept across reindex
+    <dataset>/record.json                   optional: how the models were made (command, budget, hardware)
     <dataset>/label-00007.safetensors       one generator per label
     <dataset>/conditional.safetensors       optional: one conditional generator serving every label
     <dataset>/extras/<name>.safetensors     optional: models evaluation needs (the domain classifier)
@@ -30,6 +31,7 @@ INDEX_NAME = "index.json"
 INDEX_FORMAT = 1
 DATASET_INFO = "dataset.json"
 METRICS = "metrics.json"
+RECORD = "record.json"  # how the registry's models were made: command, budget, hardware
 
 
 def read_json_file(path: Path) -> Any:
@@ -88,7 +90,7 @@ def build_index(root: Path) -> tuple[dict[str, Any], list[str]]:
     datasets: dict[str, Any] = {}
     for folder in dataset_folders(root):
         entry: dict[str, Any] = {"generators": {}}
-        for extra, key in ((DATASET_INFO, "info"), (METRICS, "metrics")):
+        for extra, key in ((DATASET_INFO, "info"), (METRICS, "metrics"), (RECORD, "record")):
             if (folder / extra).exists():
                 try:
                     entry[key] = read_json_file(folder / extra)

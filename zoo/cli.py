@@ -97,6 +97,37 @@ def _load_plugins() -> None:
             main.add_command(ep.load(), ep.name)
 
 
+@main.command("grid")
+@click.argument("dataset")
+@click.option("-n", "n", type=int, default=8, show_default=True, help="Images per class (one row each).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=None, help="PNG (default: DATASET-grid.png).")
+@registry_option
+def grid_cmd(dataset: str, n: int, seed: int, out: Path | None, registries: tuple[str, ...]) -> None:
+    """One row of N images per class of DATASET: the whole zoo at a glance."""
+    reg = list(registries) or None
+    info = _router.datasets(registry=reg).get(dataset)
+    labels = list(info.labels) if info else []
+    if not labels:
+        _router.spec(dataset, registry=reg)  # an unknown name gets its did-you-mean error
+        raise InvalidRequest(f"no generators for {dataset!r} in the configured registries; see `zoo list`")
+    x = _router.sample(dataset, labels=labels, n=n, seed=seed, registry=reg)
+    path = save_grid(x, out or Path(f"{dataset}-grid.png"), nrow=n)
+    click.echo(f"wrote {path.resolve()} ({len(labels)} classes x {n} images, seed {seed})")
+
+
+@main.command("card")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("MODEL_CARD.md"), show_default=True)
+@click.option("--grid-image", help="Path or URL of a sample grid to show in the card.")
+def card_cmd(path: Path, out: Path, grid_image: str | None) -> None:
+    """Render the model card of the registry at PATH (models, training record, metrics) as Markdown."""
+    from .card import render_card
+
+    out.write_text(render_card(path, grid_image=grid_image), encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
 @main.group("registry")
 def registry_group() -> None:
     """Check or rebuild a registry folder."""

@@ -96,3 +96,36 @@ def test_the_installed_console_script_reports_errors_without_a_traceback(reg, tm
     assert ok.returncode == 0 and (tmp_path / "x.png").is_file()
     bad = subprocess.run([ZOO, "sample", "imagenet", "0"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "did you mean 'imagenet1k'" in bad.stderr
+
+
+def test_grid_draws_one_row_per_class(make_registry, tmp_path):
+    reg = make_registry({"fashion-mnist": [0, 3, 9]})
+    out = tmp_path / "g.png"
+    res = run("grid", "fashion-mnist", "-n", "4", "-o", str(out), "-r", str(reg.root))
+    assert res.exit_code == 0 and "3 classes x 4 images" in res.output
+    assert Image.open(out).size == (4 * 30 + 2, 3 * 30 + 2)
+    res = CliRunner().invoke(main, ["grid", "cifar10", "-r", str(reg.root)])
+    assert res.exit_code == 2 and "no generators for 'cifar10'" in res.stderr
+
+
+def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_path):
+    reg = make_registry({"fashion-mnist": [0, 7]})
+    block = {"features": "fmnistnet", "n": 100, "seed": 0, "missing_labels": [1, 2],
+             "labels": {"0": {"fid_fmnistnet": 1.5, "recall_fmnistnet": 0.6},
+                        "7": {"fid_fmnistnet": 2.5, "recall_fmnistnet": 0.7}},
+             "overall": {"intra_fid_fmnistnet": 2.0, "recall_fmnistnet": 0.65},
+             "reference": {"intra_fid_fmnistnet_real_train_vs_test": 0.4}}
+    (reg.root / "fashion-mnist" / "metrics.json").write_text(json.dumps({"fmnistnet": block}))
+    (reg.root / "fashion-mnist" / "record.json").write_text(json.dumps({"command": "zoo train fashion-mnist",
+                                                                         "hardware": "2 CPU cores"}))
+    reg.reindex()
+    out = tmp_path / "CARD.md"
+    res = run("card", str(reg.root), "-o", str(out), "--grid-image", "docs/g.png")
+    assert res.exit_code == 0
+    text = out.read_text()
+    assert text.startswith("---\nlibrary_name: wcgan-zoo\n") and "- wgan-gp" in text and "- intra_fid_fmnistnet" in text
+    assert "| 7 | Sneaker | 0 | 0 | 7 |" in text  # label, class, steps, seconds, seed
+    assert "| 0 | T-shirt/top | 1.500 | 0.600 |" in text and "`intra_fid_fmnistnet` = 2.000" in text
+    assert "zoo train fashion-mnist\n```" in text and "- hardware: 2 CPU cores" in text
+    assert "![one row per class, seed 0](docs/g.png)" in text and "Labels without a generator: [1, 2]" in text
+    assert "not** with Inception-feature" in text

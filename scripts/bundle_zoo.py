@@ -1,0 +1,55 @@
+"""Copy a trained registry into the package's bundled registry: generators stored as float16 (half the
+bytes; they are computed in float32 after loading), the classifier and run records as they are, and a
+record.json of how it was all made. Usage: see scripts/make_bundled_zoo.sh."""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from registry import LocalRegistry  # noqa: E402
+from registry.atomic import atomic_write_json  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("src", type=Path)
+    ap.add_argument("dst", type=Path)
+    ap.add_argument("--dataset", default="fashion-mnist")
+    ap.add_argument("--command", required=True, help="the exact training command, for the record")
+    ap.add_argument("--budget", required=True)
+    args = ap.parse_args()
+    src, dst = LocalRegistry(args.src), LocalRegistry.create(args.dst)
+    for label in src.labels(args.dataset):
+        gf = src.read_generator(args.dataset, label)
+        half = {k: v.half() if v.is_floating_point() else v for k, v in gf.tensors.items()}
+        dst.save_generator(half, gf.meta)
+    shutil.copytree(args.src / args.dataset / "extras", args.dst / args.dataset / "extras", dirs_exist_ok=True)
+    for run in sorted((args.src / args.dataset / "runs").iterdir()):
+        for name in ("config.json", "stats.jsonl"):
+            (args.dst / args.dataset / "runs" / run.name).mkdir(parents=True, exist_ok=True)
+            shutil.copy2(run / name, args.dst / args.dataset / "runs" / run.name / name)
+    _, classifier = src.read_extra(args.dataset, "classifier")
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor())
+    atomic_write_json(args.dst / args.dataset / "record.json", {
+        "command": args.command, "budget_per_label": args.budget,
+        "hardware": f"{torch.get_num_threads()} CPU cores ({cpu}), no GPU",
+        "software": f"torch {torch.__version__}, Python {platform.python_version()}",
+        "storage": "generators stored as float16, computed in float32",
+        "classifier_test_accuracy": float(classifier["test_accuracy"]),
+    })
+    dst.reindex()
+    print(json.dumps({"generators": len(dst.labels(args.dataset)),
+                      "bytes": sum(p.stat().st_size for p in args.dst.rglob("*") if p.is_file())}))
+
+
+if __name__ == "__main__":
+    main()

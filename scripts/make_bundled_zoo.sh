@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Rebuilds the bundled Fashion-MNIST zoo (zoo/pretrained), its metrics and MODEL_CARD.md on this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ZOO=.venv/bin/zoo
+STAGE=${STAGE:-/tmp/bundle/registry}
+TRAIN="zoo train fashion-mnist --labels 0-9 --budget 8m --workers 2 --preset small --lr 2e-4 --seed 0 --out $STAGE"
+[ -f "$STAGE/fashion-mnist/label-00009.safetensors" ] || .venv/bin/$TRAIN --no-progress
+$ZOO train-classifier fashion-mnist --out "$STAGE" --epochs 3
+rm -rf zoo/pretrained && mkdir -p zoo/pretrained
+.venv/bin/python scripts/bundle_zoo.py "$STAGE" zoo/pretrained --command "$TRAIN" --budget 8m
+$ZOO eval fashion-mnist -r zoo/pretrained -n 1000
+rm -rf zoo/pretrained/fashion-mnist/cache   # recomputable; not shipped
+$ZOO registry reindex zoo/pretrained
+mkdir -p docs
+$ZOO grid fashion-mnist -n 10 --seed 0 -r zoo/pretrained -o docs/fashion-mnist-grid.png
+$ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png

@@ -1,0 +1,110 @@
+"""Model cards rendered from a registry: MODEL_CARD.md here, the README of a Hub repo later."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from registry import LocalRegistry
+
+from .specs import builtin_spec
+
+__all__ = ["render_card"]
+
+_ORDER = ("fid", "kid", "precision", "recall", "is", "class_consistency")
+
+ABOUT = """\
+One Wasserstein GAN generator with gradient penalty (WGAN-GP, Gulrajani et al. 2017) per class label,
+each trained only on the images of its label for a fixed wall-clock budget, with no communication
+between labels (the scheme of Lupo Pasini & Yin, *Stable parallel training of Wasserstein conditional
+GANs*, 2022). What is published is an exponential moving average of each generator's weights, in
+self-describing safetensors files.
+
+```python
+import zoo
+x = zoo.sample("fashion-mnist", label="Sneaker", n=16, seed=0)   # (16, 1, 28, 28) in [0, 1]
+```
+
+**For**: demos, teaching, research on class-conditional generation, mode collapse and parallel GAN
+training; synthetic images where their provenance is stated. **Not for**: anything presented as real
+photographs or measurements, or any decision about people."""
+
+LIMITATIONS = """\
+## Limitations
+
+- Trained on a CPU at a small budget: the images are recognisable but far from the state of the art.
+- Metrics named `*_<name>net` use the data set's own domain classifier as the feature extractor; they
+  are comparable between models of this zoo, **not** with Inception-feature FID/IS numbers in papers.
+- Each generator sees only its own label's images: nothing is shared across classes, and labels with
+  few images get weaker generators."""
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _front_matter(datasets: list[str], metric_names: list[str]) -> list[str]:
+    lines = ["---", "library_name: wcgan-zoo", "license: apache-2.0", "pipeline_tag: unconditional-image-generation",
+             "tags:", *[f"- {t}" for t in ("gan", "wgan-gp", "class-conditional", "image-generation", "safetensors")],
+             "datasets:", *[f"- {d}" for d in datasets]]
+    if metric_names:
+        lines += ["metrics:", *[f"- {m}" for m in metric_names]]
+    return lines + ["---", ""]
+
+
+def _metrics_table(dataset: str, block: dict, class_names: dict[int, str]) -> list[str]:
+    names = list(next(iter(block["labels"].values())))
+    names.sort(key=lambda m: next((i for i, p in enumerate(_ORDER) if m.startswith(p + "_")), 99))
+    out = [f"Features: `{block['features']}`; {block['n']} generated images per label (seed {block['seed']}) "
+           "against the real train images of the same label.", "",
+           "| label | class | " + " | ".join(names) + " |", "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
+    for label, scores in block["labels"].items():
+        out.append(f"| {label} | {class_names.get(int(label), '')} | " + " | ".join(_fmt(scores[m]) for m in names) + " |")
+    out += ["", "Overall: " + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block["overall"].items()) + ".",
+            "Reference (real train vs real test images, same features): "
+            + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block["reference"].items()) + ".", ""]
+    if block.get("missing_labels"):
+        out.append(f"Labels without a generator: {block['missing_labels']}.\n")
+    return out
+
+
+def render_card(root: str | Path, *, grid_image: str | None = None, intro: str = "") -> str:
+    """Markdown for every data set of the registry at ``root``: models, training record, metrics."""
+    reg = LocalRegistry(root)
+    index = reg.index()["datasets"]
+    metric_names = sorted({k for e in index.values() for b in (e.get("metrics") or {}).values()
+                           for k in b.get("overall", {})})
+    lines = _front_matter(sorted(index), metric_names) + ["# wcgan-zoo generators", ""]
+    if intro:
+        lines += [intro.strip(), ""]
+    lines += [ABOUT, ""]
+    if grid_image:
+        lines += [f"![one row per class, seed 0]({grid_image})", ""]
+    for dataset, entry in sorted(index.items()):
+        spec = builtin_spec(dataset)
+        names = {int(k): v for k, v in entry.get("class_names", {}).items()}
+        gens = entry.get("generators", {})
+        lines += [f"## {dataset}", ""]
+        if spec is not None:
+            lines += [f"{spec.description}; {spec.num_classes} classes.", ""]
+        if gens:
+            any_meta = next(iter(gens.values()))["meta"]
+            cfg = any_meta["arch_config"]
+            lines += [f"{len(gens)} per-label generators, architecture `{any_meta['arch']}` (width {cfg['width']}, "
+                      f"latent {any_meta['latent_dim']}), images {'x'.join(map(str, any_meta['image_shape']))}.", "",
+                      "| label | class | steps | seconds | seed | MB | sha256 |", "| --- | --- | --- | --- | --- | --- | --- |"]
+            for key, g in sorted(gens.items(), key=lambda kv: int(kv[0])):
+                m = g["meta"]
+                lines.append(f"| {key} | {m['class_name']} | {m['steps']} | {m['seconds']:.0f} | {m['seed']} | "
+                             f"{g['size'] / 1e6:.2f} | `{g['sha256'][:12]}` |")
+            lines.append("")
+        if "conditional" in entry:
+            m = entry["conditional"]["meta"]
+            lines += [f"One conditional generator serves every label: {m['steps']} steps, {m['seconds']:.0f} s.", ""]
+        record = entry.get("record")
+        if record:
+            lines += ["### Training record", "", "```sh", record.get("command", ""), "```", ""]
+            lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in record.items() if k != "command"] + [""]
+        for block in (entry.get("metrics") or {}).values():
+            lines += ["### Metrics", ""] + _metrics_table(dataset, block, names)
+    lines += [LIMITATIONS]
+    return "\n".join(lines).rstrip() + "\n"
