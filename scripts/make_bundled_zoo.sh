@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO=.venv/bin/zoo
 STAGE=${STAGE:-/tmp/bundle/registry}
-TRAIN="zoo train fashion-mnist --labels 0-9 --budget 8m --workers 2 --preset small --lr 2e-4 --seed 0 --out $STAGE"
+TRAIN="zoo train fashion-mnist --labels 0-9 --budget 8m --workers 2 --preset small --lr 2e-4 --batch-size 32 --seed 0 --out $STAGE"
 [ -f "$STAGE/fashion-mnist/label-00009.safetensors" ] || .venv/bin/$TRAIN --no-progress
 $ZOO train-classifier fashion-mnist --out "$STAGE" --epochs 3
 rm -rf zoo/pretrained && mkdir -p zoo/pretrained

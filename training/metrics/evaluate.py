@@ -3,6 +3,7 @@ over the data set; results go to ``<dataset>/metrics.json``, which reindex keeps
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import logging
 import statistics
 from collections.abc import Callable
@@ -83,8 +84,6 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
 
 
 def _read_metrics(path: Path) -> dict:
-    import json
-
     if not path.is_file():
         return {}
     try:
