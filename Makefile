@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 DEBS   := dataset-fashion-mnist slurmctld slurmd slurm-client munge
 
-.PHONY: run test bench debs clean
+.PHONY: run test bench compare debs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,9 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 run: $(VENV)/.installed-core
 	$(VENV)/bin/zoo list
 	$(VENV)/bin/zoo grid fashion-mnist -n 10 --seed 0 -o zoo-run/fashion-mnist-grid.png
+
+compare: $(VENV)/.installed-test
+	$(PY) bench/compare.py
 
 debs:
 	scripts/apt-install $(DEBS)
