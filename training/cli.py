@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from registry import LocalRegistry
 from zoo.errors import UnknownDataset, suggest
 from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
@@ -101,17 +102,20 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     else:
         jobs = [LabelJob(label=lab, **common) for lab in mine]
     log.info("%s rank %d/%d: labels %s on %s", rank.launcher, rank.rank, rank.world, format_labels(mine), dev)
-    results = train_jobs(jobs, workers=workers, progress=progress)
-    for r in results:
-        click.echo(f"{'conditional' if r.label is None else f'label {r.label:>5}'}  {r.status:<8} {r.steps:>7} steps  {r.seconds:8.1f} s"
-                   + (f"  (resumed at step {r.resumed_from})" if r.resumed_from else ""))
-    if rank.world == 1:
-        from registry import LocalRegistry
+    _report(train_jobs(jobs, workers=workers, progress=progress), rank.rank, rank.world, out,
+            f"zoo sample {dataset} {chosen[0]} -r {out}")
 
+
+def _report(results: list, rank: int, world: int, out: Path, try_cmd: str) -> None:
+    for r in results:
+        name = "conditional" if r.label is None else f"label {r.label:>5}"
+        resumed = f"  (resumed at step {r.resumed_from})" if r.resumed_from else ""
+        click.echo(f"{name}  {r.status:<8} {r.steps:>7} steps  {r.seconds:8.1f} s{resumed}")
+    if world == 1:  # the only process: safe to rebuild the index now
         LocalRegistry(out).reindex()
-        click.echo(f"registry: {out.resolve()} (indexed); try `zoo sample {dataset} {chosen[0]} -r {out}`")
+        click.echo(f"registry: {out.resolve()} (indexed); try `{try_cmd}`")
     else:
-        click.echo(f"rank {rank.rank}/{rank.world} done; after every rank: `zoo registry reindex {out}`")
+        click.echo(f"rank {rank}/{world} done; after every rank: `zoo registry reindex {out}`")
 
 
 def _tick_s(budget_s: float) -> float:

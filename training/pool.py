@@ -1,10 +1,13 @@
 """Labels over a local pool of processes, each with cores / N torch threads; no communication."""
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing as mp
 import os
 import queue
+import signal
+import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -21,8 +24,18 @@ _slot: int = 0
 _ticks: "mp.Queue | None" = None
 
 
+def _die_with_parent() -> None:
+    """A worker must not outlive `zoo train`: killed or interrupted, the parent takes its workers along."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent died before the line above took effect
+            os._exit(1)
+
+
 def _init_worker(threads: int, counter, ticks) -> None:
     global _slot, _ticks
+    _die_with_parent()
     torch.set_num_threads(threads)
     with counter.get_lock():
         _slot, counter.value = counter.value, counter.value + 1

@@ -11,6 +11,7 @@ import fcntl
 import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ def _train(job: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | None
     record = {"dataset": job.dataset, "label": job.label, "labels": list(job.conditional_labels) or None,
               "budget_s": deadline, "train_config": cfg.to_json(),
               "net_config": net_cfg.to_json(), "data": job.data, "device": str(device), "images": len(images),
-              "launcher": dataclasses.asdict(detect_rank())}
+              "launcher": dataclasses.asdict(detect_rank()), "pid": os.getpid(), "host": socket.gethostname()}
     ckpt_path = folder / "checkpoint.pt"
     saved = load_checkpoint(ckpt_path, device=device)
     config_path = folder / "config.json"

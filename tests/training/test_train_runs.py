@@ -163,3 +163,31 @@ def test_the_conditional_baseline_is_one_entry_serving_every_label_through_sampl
     assert verify(reg, load_check=generator_from_file).ok
     res = CliRunner().invoke(main, ["train", "fashion-mnist", "--mode", "conditional", "--workers", "2"])
     assert res.exit_code == 2 and "--workers 1" in res.stderr
+
+
+@pytest.mark.slow
+def test_stopping_zoo_train_stops_its_workers(tmp_path):
+    out = tmp_path / "reg"
+    proc = subprocess.Popen([*ZOO, "train", "fashion-mnist", "--labels", "0-1", "--workers", "2", "--budget", "2m",
+                             "--preset", "tiny", "--out", str(out), "--no-progress"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    records = [run_dir(out, "fashion-mnist", k) / "config.json" for k in (0, 1)]
+    deadline = time.monotonic() + 90
+    while not all(r.exists() for r in records) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    pids = [json.loads(r.read_text())["pid"] for r in records]
+    assert proc.pid not in pids
+    proc.terminate()  # SIGTERM, as a scheduler's pre-emption or `kill` sends
+    proc.wait(timeout=30)
+
+    def alive(pid: int) -> bool:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has already exited
+
+    deadline = time.monotonic() + 20
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in pids), "workers outlived the parent"
