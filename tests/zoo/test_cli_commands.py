@@ -23,11 +23,14 @@ def run(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_list_shows_builtin_specs_and_what_registries_hold(reg):
+def test_list_shows_builtin_specs_and_what_registries_hold(make_registry):
+    reg = make_registry({"mnist": [0, 7]})
     res = run("list", "-r", str(reg.root))
     assert res.exit_code == 0
-    row = next(line for line in res.output.splitlines() if line.startswith("fashion-mnist"))
-    assert row.split()[:4] == ["fashion-mnist", "10", "1x28x28", "2"] and str(reg.root) in row
+    row = next(line for line in res.output.splitlines() if line.startswith("mnist"))
+    assert row.split()[:4] == ["mnist", "10", "1x28x28", "2"] and str(reg.root) in row
+    bundled = next(line for line in res.output.splitlines() if line.startswith("fashion-mnist"))
+    assert bundled.split()[3] == "10" and "pretrained" in bundled  # the zoo that ships with the package
     assert any(line.startswith("imagenet1k ") and " 1000 " in line for line in res.output.splitlines())
 
 
@@ -57,7 +60,7 @@ def test_sample_each_writes_one_file_per_image_and_the_same_seed_repeats(reg, tm
     (["sample", "fashion-mnist", "0", "-n", "-5"], "got -5"),
     (["sample", "fashion-mnist", "0", "-n", "100000"], "got 100000"),
     (["sample", "../x", "0"], "unknown dataset '../x'"),
-    (["sample", "fashion-mnist", "Dress"], "no generator for dataset 'fashion-mnist', label 3"),
+    (["sample", "mnist", "3"], "no generator for dataset 'mnist', label 3"),
     (["registry", "verify", "/nonexistent/registry"], "not a registry"),
     (["registry", "reindex", "/tmp"], "not a registry"),
 ])
@@ -99,9 +102,9 @@ def test_the_installed_console_script_reports_errors_without_a_traceback(reg, tm
 
 
 def test_grid_draws_one_row_per_class(make_registry, tmp_path):
-    reg = make_registry({"fashion-mnist": [0, 3, 9]})
+    reg = make_registry({"mnist": [0, 3, 9]})
     out = tmp_path / "g.png"
-    res = run("grid", "fashion-mnist", "-n", "4", "-o", str(out), "-r", str(reg.root))
+    res = run("grid", "mnist", "-n", "4", "-o", str(out), "-r", str(reg.root))
     assert res.exit_code == 0 and "3 classes x 4 images" in res.output
     assert Image.open(out).size == (4 * 30 + 2, 3 * 30 + 2)
     res = CliRunner().invoke(main, ["grid", "cifar10", "-r", str(reg.root)])

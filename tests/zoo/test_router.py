@@ -89,8 +89,8 @@ def test_bad_requests_say_what_was_expected(reg, kwargs, match):
 def test_unknown_dataset_and_missing_generator_errors(reg, tmp_path):
     with pytest.raises(UnknownDataset, match="did you mean 'fashion-mnist'"):
         zoo.sample("fashion-mnst", 0, registry=reg.root)
-    with pytest.raises(EntryNotFound, match=r"no generator for dataset 'fashion-mnist', label 3 in: .*reg"):
-        zoo.sample("fashion-mnist", "dress", registry=reg.root)
+    with pytest.raises(EntryNotFound, match=r"no generator for dataset 'mnist', label 3 in: .*reg"):
+        zoo.sample("mnist", "3 - three", registry=reg.root)
     with pytest.raises(RegistryNotFound, match="not a registry"):
         zoo.sample("fashion-mnist", 0, registry=tmp_path / "nowhere")
 
