@@ -83,7 +83,9 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     """
     G, D, rng, B = state.G, state.D, state.rng, cfg.batch_size
     device, n = images.device, images.shape[0]
-    ema_params = [p for p in state.G_ema.parameters()]
+    # Built once: these lists are walked after every generator step.
+    ema_params, g_params = list(state.G_ema.parameters()), list(G.parameters())
+    buffer_pairs = list(zip(state.G_ema.buffers(), G.buffers()))
     meters = _Meters()
     start, base = time.monotonic(), state.seconds
     last_tick = last_ckpt = start
@@ -116,8 +118,8 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
         with torch.no_grad():
             # Warm-up (1 + t) / (10 + t): early on the average follows the net instead of its random init.
             decay = min(cfg.ema_decay, (1 + state.step) / (10 + state.step))
-            torch._foreach_lerp_(ema_params, list(G.parameters()), 1.0 - decay)
-            for b_ema, b in zip(state.G_ema.buffers(), G.buffers()):
+            torch._foreach_lerp_(ema_params, g_params, 1.0 - decay)
+            for b_ema, b in buffer_pairs:
                 b_ema.copy_(b)
         meters.wasserstein.append(w_dist.detach()), meters.gp.append(gp.detach()), meters.loss_g.append(loss_g.detach())
         state.step += 1
