@@ -39,8 +39,12 @@ def main() -> None:
     _, classifier = src.read_extra(args.dataset, "classifier")
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
+    images = [json.loads((run / "config.json").read_text())["images"]
+              for run in sorted((args.src / args.dataset / "runs").iterdir())]
     atomic_write_json(args.dst / args.dataset / "record.json", {
-        "command": args.command, "budget_per_label": args.budget,
+        "command": args.command, "budget_per_label": args.budget, "reproduce": "scripts/make_bundled_zoo.sh",
+        "training_data": f"the train split: {sum(images)} images, {min(images)}-{max(images)} per label, "
+                         "each generator seeing only its own label's",
         "hardware": f"{torch.get_num_threads()} CPU cores ({cpu}), no GPU",
         "software": f"torch {torch.__version__}, Python {platform.python_version()}",
         "storage": "generators stored as float16, computed in float32",

@@ -67,7 +67,22 @@ def _metrics_table(dataset: str, block: dict, class_names: dict[int, str]) -> li
     return out
 
 
-def render_card(root: str | Path, *, grid_image: str | None = None, intro: str = "") -> str:
+def _comparison(result: dict, figure: str | None) -> list[str]:
+    modes = [m for m in ("per-label", "conditional") if m in result]
+    keys = list(result[modes[0]]["overall"])
+    lines = ["## Per-label generators vs one conditional generator (equal budget)", "",
+             f"Both trained on Fashion-MNIST for {result['core_seconds']:.0f} core-seconds in all, evaluated with the "
+             f"same classifier features and {result['n']} samples per label (`bench/compare.py`).", "",
+             "| method | " + " | ".join(keys) + " |", "| --- | " + " | ".join("---" for _ in keys) + " |"]
+    lines += [f"| {m} | " + " | ".join(_fmt(result[m]["overall"][k]) for k in keys) + " |" for m in modes]
+    lines += ["", f"Lower intra-FID: **{result['winner_by_intra_fid']}**.", ""]
+    if figure:
+        lines += [f"![comparison]({figure})", ""]
+    return lines
+
+
+def render_card(root: str | Path, *, grid_image: str | None = None, intro: str = "",
+                comparison: dict | None = None, comparison_figure: str | None = None) -> str:
     """Markdown for every data set of the registry at ``root``: models, training record, metrics."""
     reg = LocalRegistry(root)
     index = reg.index()["datasets"]
@@ -106,5 +121,7 @@ def render_card(root: str | Path, *, grid_image: str | None = None, intro: str =
             lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in record.items() if k != "command"] + [""]
         for block in (entry.get("metrics") or {}).values():
             lines += ["### Metrics", ""] + _metrics_table(dataset, block, names)
+    if comparison:
+        lines += _comparison(comparison, comparison_figure)
     lines += [LIMITATIONS]
     return "\n".join(lines).rstrip() + "\n"

@@ -120,11 +120,18 @@ def grid_cmd(dataset: str, n: int, seed: int, out: Path | None, registries: tupl
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("MODEL_CARD.md"), show_default=True)
 @click.option("--grid-image", help="Path or URL of a sample grid to show in the card.")
-def card_cmd(path: Path, out: Path, grid_image: str | None) -> None:
+@click.option("--comparison", type=click.Path(exists=True, path_type=Path), help="compare.json of bench/compare.py.")
+@click.option("--comparison-figure", help="Path or URL of the comparison figure.")
+def card_cmd(path: Path, out: Path, grid_image: str | None, comparison: Path | None,
+             comparison_figure: str | None) -> None:
     """Render the model card of the registry at PATH (models, training record, metrics) as Markdown."""
+    import json
+
     from .card import render_card
 
-    out.write_text(render_card(path, grid_image=grid_image), encoding="utf-8")
+    result = json.loads(comparison.read_text()) if comparison else None
+    out.write_text(render_card(path, grid_image=grid_image, comparison=result, comparison_figure=comparison_figure),
+                   encoding="utf-8")
     click.echo(f"wrote {out}")
 
 

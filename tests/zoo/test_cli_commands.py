@@ -123,7 +123,11 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
                                                                          "hardware": "2 CPU cores"}))
     reg.reindex()
     out = tmp_path / "CARD.md"
-    res = run("card", str(reg.root), "-o", str(out), "--grid-image", "docs/g.png")
+    comparison = tmp_path / "compare.json"
+    comparison.write_text(json.dumps({"core_seconds": 600, "n": 50, "winner_by_intra_fid": "per-label",
+                                      "per-label": {"overall": {"intra_fid_fmnistnet": 2.0}},
+                                      "conditional": {"overall": {"intra_fid_fmnistnet": 3.5}}}))
+    res = run("card", str(reg.root), "-o", str(out), "--grid-image", "docs/g.png", "--comparison", str(comparison))
     assert res.exit_code == 0
     text = out.read_text()
     assert text.startswith("---\nlibrary_name: wcgan-zoo\n") and "- wgan-gp" in text and "- intra_fid_fmnistnet" in text
@@ -132,3 +136,4 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
     assert "zoo train fashion-mnist\n```" in text and "- hardware: 2 CPU cores" in text
     assert "![one row per class, seed 0](docs/g.png)" in text and "Labels without a generator: [1, 2]" in text
     assert "not** with Inception-feature" in text
+    assert "| per-label | 2.000 |" in text and "| conditional | 3.500 |" in text and "**per-label**" in text
