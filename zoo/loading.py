@@ -28,7 +28,8 @@ def generator_from_file(gf: GeneratorFile, *, device: torch.device | str = "cpu"
                               f"expected it to equal the header's {from_meta!r}")
     net = build_generator(cfg)
     # Files may store fp16 to stay small; compute in the net's own dtype.
-    state = {k: v.to(dtype=net.state_dict()[k].dtype) if k in net.state_dict() else v for k, v in gf.tensors.items()}
+    own = net.state_dict()  # built once: it is a fresh dict on every call
+    state = {k: v.to(dtype=own[k].dtype) if k in own else v for k, v in gf.tensors.items()}
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as e:

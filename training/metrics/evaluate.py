@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 METRICS_FILE = "metrics.json"
 
 
-def _names(extractor: Extractor, with_logits: bool) -> list[str]:
+def _names(with_logits: bool) -> list[str]:
     return [m for m, spec in METRICS.items() if with_logits or not spec.needs_logits]
 
 
@@ -39,7 +39,7 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
     missing = [k for k in range(spec.num_classes) if k not in present]
     if not present:
         raise InvalidTrainConfig(f"{reg.root} holds no generator for {dataset!r}: nothing to evaluate")
-    names = _names(extractor, with_logits)
+    names = _names(with_logits)
     if n < minimum_n(names):
         worst = max(names, key=lambda m: METRICS[m].min_n)
         raise InvalidTrainConfig(f"n={n}: {worst} needs at least {METRICS[worst].min_n} samples per label")
