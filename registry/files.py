@@ -13,7 +13,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from .atomic import atomic_write_bytes
-from .errors import ChecksumMismatch, CorruptFile, InvalidMeta
+from .errors import ChecksumMismatch, CorruptFile, EntryNotFound, InvalidMeta
 from .meta import GeneratorMeta
 
 __all__ = ["GeneratorFile", "encode_generator", "read_header", "read_meta", "read_generator", "sha256_bytes", "write_bytes"]
@@ -105,3 +105,13 @@ def read_generator(path: Path, *, expected_sha256: str | None = None) -> Generat
     except (SafetensorError, ValueError, RuntimeError) as e:
         raise CorruptFile(f"{path}: expected a complete safetensors file: {e}") from None
     return GeneratorFile(meta=meta, tensors=tensors, sha256=digest, size=len(data))
+
+
+def read_placed_generator(path: Path, dataset: str, label: int | None, *,
+                          expected_sha256: str | None = None) -> GeneratorFile:
+    """``read_generator``, and the file's meta must name the (dataset, label) its place in the registry says."""
+    gf = read_generator(path, expected_sha256=expected_sha256)
+    if (gf.meta.dataset, gf.meta.label) != (dataset, label):
+        raise EntryNotFound(f"{path}: expected the generator of ({dataset!r}, {label}), "
+                            f"the file's meta says ({gf.meta.dataset!r}, {gf.meta.label})")
+    return gf

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,26 +12,17 @@ import torch
 
 from .atomic import atomic_write_json, create_json_once
 from .errors import EntryNotFound, RegistryNotFound, suggest
-from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_generator, read_meta, sha256_bytes,
-                    write_bytes)
+from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_meta, read_placed_generator,
+                    sha256_bytes, write_bytes)
 from .index import (DATASET_INFO, INDEX_NAME, build_index, dataset_folders, generator_files, load_index,
                     read_json_file)
 from .meta import GeneratorMeta
+from .summary import DatasetSummary, ranges, summarise
 from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
 
 __all__ = ["LocalRegistry", "DatasetSummary"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DatasetSummary:
-    name: str
-    labels: tuple[int, ...]  # labels that have a generator of their own here
-    conditional: bool  # whether a conditional generator serving every label is here
-    class_names: dict[int, str]  # label -> name, from dataset.json and the generators' meta
-    image_shape: tuple[int, int, int] | None
-    num_classes: int | None  # from dataset.json; None when only generators say anything
 
 
 class LocalRegistry:
@@ -49,6 +40,11 @@ class LocalRegistry:
 
     def __repr__(self) -> str:
         return f"LocalRegistry({str(self.root)!r})"
+
+    @property
+    def where(self) -> str:
+        """How messages name this registry."""
+        return str(self.root)
 
     @classmethod
     def create(cls, root: str | os.PathLike[str]) -> LocalRegistry:
@@ -86,6 +82,10 @@ class LocalRegistry:
         """``label=None``: the data set's conditional generator."""
         return self.root / generator_relpath(dataset, label)
 
+    def fetch(self, dataset: str, label: int | None) -> Path:
+        """The local file of a generator: here, where it already is (a Hub registry downloads it)."""
+        return self.path_of(dataset, label)
+
     def has(self, dataset: str, label: int | None) -> bool:
         return self.path_of(dataset, label).is_file()
 
@@ -103,13 +103,9 @@ class LocalRegistry:
         if not path.is_file():
             have = self.labels(dataset)
             raise EntryNotFound(f"{self.root} has no generator for dataset {dataset!r}, label {label}; "
-                                f"labels here: {_ranges(have) if have else '(none)'}")
+                                f"labels here: {ranges(have) if have else '(none)'}")
         entry = self._indexed(dataset, label)
-        gf = read_generator(path, expected_sha256=entry["sha256"] if entry else None)
-        if (gf.meta.dataset, gf.meta.label) != (dataset, label):
-            raise EntryNotFound(f"{path}: expected the generator of ({dataset!r}, {label}), "
-                                f"the file's meta says ({gf.meta.dataset!r}, {gf.meta.label})")
-        return gf
+        return read_placed_generator(path, dataset, label, expected_sha256=entry["sha256"] if entry else None)
 
     def save_extra(self, dataset: str, name: str, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
         path = self.root / extra_relpath(dataset, name)
@@ -145,35 +141,15 @@ class LocalRegistry:
         info = entry.get("info")
         if info is None and (self.root / name / DATASET_INFO).is_file():
             info = read_json_file(self.root / name / DATASET_INFO)
-        info = info or {}
-        names = {i: str(n) for i, n in enumerate(info.get("class_names") or [])}
-        shape = tuple(info["image_shape"]) if info.get("image_shape") else None
-        for key, g in entry.get("generators", {}).items():
-            names.setdefault(int(key), g["meta"]["class_name"])
-            shape = shape or tuple(g["meta"]["image_shape"])
-        labels = tuple(self.labels(name))
-        if shape is None and labels:  # generators written after the last reindex
-            shape = read_meta(self.path_of(name, labels[0])).image_shape
-        num = len(info["class_names"]) if info.get("class_names") else None
-        conditional = self.has(name, None)
-        if shape is None and conditional:
-            shape = read_meta(self.path_of(name, None)).image_shape
-        return DatasetSummary(name=name, labels=labels, class_names=names, image_shape=shape, num_classes=num,
-                              conditional=conditional)
+        summary = summarise(name, entry, info=info, labels=tuple(self.labels(name)), conditional=self.has(name, None))
+        if summary.image_shape is None and (summary.labels or summary.conditional):
+            # generators written after the last reindex
+            first = self.path_of(name, summary.labels[0] if summary.labels else None)
+            summary = dataclasses.replace(summary, image_shape=read_meta(first).image_shape)
+        return summary
 
     def require_dataset(self, name: str) -> DatasetSummary:
         known = self.datasets()
         if name not in known:
             raise EntryNotFound(f"{self.root} holds no dataset {name!r}{suggest(name, known)}")
         return known[name]
-
-
-def _ranges(labels: list[int]) -> str:
-    """[0,1,2,5,7,8] -> '0-2, 5, 7-8'."""
-    parts, start = [], None
-    for i, v in enumerate(labels):
-        start = v if start is None else start
-        if i + 1 == len(labels) or labels[i + 1] != v + 1:
-            parts.append(f"{start}-{v}" if v != start else f"{v}")
-            start = None
-    return ", ".join(parts)
