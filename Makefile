@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+# The Hub tests' download server (olah) lives in its own venv: its pins need not agree with ours.
+OLAH   := .venv-olah/bin/olah-cli
 DEBS   := dataset-fashion-mnist slurmctld slurmd slurm-client munge
 
 .PHONY: run test bench compare debs clean
@@ -18,6 +20,10 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[all,test]'
 	touch $@ $(VENV)/.installed-core
 
+$(OLAH):
+	$(PYTHON) -m venv .venv-olah
+	.venv-olah/bin/python -m pip install -q 'olah>=0.5,<0.6'
+
 run: $(VENV)/.installed-core
 	$(VENV)/bin/zoo list
 	$(VENV)/bin/zoo grid fashion-mnist -n 10 --seed 0 -o zoo-run/fashion-mnist-grid.png
@@ -28,7 +34,7 @@ compare: $(VENV)/.installed-test
 debs:
 	scripts/apt-install $(DEBS)
 
-test: debs $(VENV)/.installed-test
+test: debs $(VENV)/.installed-test $(OLAH)
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-test
@@ -36,4 +42,4 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/train.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-olah build *.egg-info

@@ -1,9 +1,9 @@
 """Storage of generators: self-describing safetensors files indexed by data set and label.
 
-The registry knows files, never networks or models; it reads only safetensors and JSON.
+The registry knows files, in a folder or a Hub repo, never models; it reads only safetensors and JSON.
 """
-from .errors import (ChecksumMismatch, CorruptFile, EntryNotFound, InvalidMeta, InvalidName, RegistryError,
-                     RegistryNotFound, suggest)
+from .errors import (ChecksumMismatch, CorruptFile, EntryNotFound, HubUnavailable, InvalidMeta, InvalidName,
+                     RegistryError, RegistryNotFound, suggest)
 from .files import GeneratorFile, read_generator, read_meta
 from .index import INDEX_NAME
 from .meta import FORMAT_VERSION, GeneratorMeta
@@ -13,7 +13,7 @@ from .verify import VerifyReport, verify
 
 __all__ = [
     "ChecksumMismatch", "CorruptFile", "DatasetSummary", "EntryNotFound", "FORMAT_VERSION", "GeneratorFile",
-    "GeneratorMeta", "INDEX_NAME", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
+    "GeneratorMeta", "HubUnavailable", "INDEX_NAME", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
     "RegistryNotFound", "VerifyReport", "check_dataset_name", "check_label", "read_generator", "read_meta",
     "suggest", "verify",
 ]

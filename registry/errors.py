@@ -12,6 +12,7 @@ __all__ = [
     "CorruptFile",
     "ChecksumMismatch",
     "InvalidMeta",
+    "HubUnavailable",
     "suggest",
 ]
 
@@ -51,3 +52,7 @@ class ChecksumMismatch(RegistryError, ValueError):
 
 class InvalidMeta(RegistryError, ValueError):
     """A header whose metadata misses fields or has values of the wrong kind."""
+
+
+class HubUnavailable(RegistryError, ConnectionError):
+    """The Hub cannot be asked (offline, unreachable, refusing) and the cache does not hold what was asked."""

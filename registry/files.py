@@ -16,7 +16,8 @@ from .atomic import atomic_write_bytes
 from .errors import ChecksumMismatch, CorruptFile, EntryNotFound, InvalidMeta
 from .meta import GeneratorMeta
 
-__all__ = ["GeneratorFile", "encode_generator", "read_header", "read_meta", "read_generator", "sha256_bytes", "write_bytes"]
+__all__ = ["GeneratorFile", "encode_generator", "read_header", "read_meta", "read_generator", "read_placed_generator",
+           "sha256_bytes", "sha256_file", "write_bytes"]
 
 _MAX_HEADER = 100 * 1024 * 1024  # the safetensors format's own limit
 
@@ -31,6 +32,14 @@ class GeneratorFile:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def encode_generator(tensors: dict[str, torch.Tensor], meta: GeneratorMeta) -> bytes:

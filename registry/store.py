@@ -1,10 +1,10 @@
 """A registry on the local file system: one folder, one generator file per (dataset, label)."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,10 @@ from .atomic import atomic_write_json, create_json_once
 from .errors import EntryNotFound, RegistryNotFound, suggest
 from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_meta, read_placed_generator,
                     sha256_bytes, write_bytes)
-from .index import (DATASET_INFO, INDEX_NAME, build_index, dataset_folders, generator_files, load_index,
-                    read_json_file)
+from .index import DATASET_INFO, INDEX_NAME, build_index, dataset_folders, generator_files, load_index, read_json_file
 from .meta import GeneratorMeta
-from .summary import DatasetSummary, ranges, summarise
 from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
+from .summary import DatasetSummary, ranges, summarise
 
 __all__ = ["LocalRegistry", "DatasetSummary"]
 

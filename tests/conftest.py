@@ -16,9 +16,13 @@ from zoo.specs import builtin_spec
 
 @pytest.fixture(autouse=True)
 def _isolated_sources(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test sees the developer's own ZOO_REGISTRY or user cache."""
+    """No test sees the developer's own ZOO_REGISTRY, user cache, Hub cache, Hub token or endpoint."""
     monkeypatch.delenv("ZOO_REGISTRY", raising=False)
     monkeypatch.setenv("ZOO_CACHE", str(tmp_path_factory.mktemp("user-cache")))
+    for name in ("HF_ENDPOINT", "HF_TOKEN", "HF_HUB_OFFLINE", "HF_HUB_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 def tiny_config(resolution: int = 28, channels: int = 1, arch: str = "dcgan") -> NetConfig:

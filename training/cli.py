@@ -8,12 +8,12 @@ import click
 
 from registry import LocalRegistry
 from zoo.errors import UnknownDataset, suggest
+from zoo.labels import format_labels, parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
 from .config import TrainConfig, parse_duration
 from .data import DataSource
 from .errors import InvalidTrainConfig
-from .labels import format_labels, parse_labels
 from .pool import train_jobs
 from .run import LabelJob, ensure_writable
 from .shard import detect_rank, device_for, shard

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from registry import LocalRegistry
+from registry.publish import CARD_MARKER
 
 from .specs import builtin_spec
 
@@ -82,13 +83,16 @@ def _comparison(result: dict, figure: str | None) -> list[str]:
 
 
 def render_card(root: str | Path, *, grid_image: str | None = None, intro: str = "",
-                comparison: dict | None = None, comparison_figure: str | None = None) -> str:
-    """Markdown for every data set of the registry at ``root``: models, training record, metrics."""
+                comparison: dict | None = None, comparison_figure: str | None = None,
+                dataset_grids: dict[str, str] | None = None) -> str:
+    """Markdown for every data set of the registry at ``root``: models, training record, metrics.
+
+    ``dataset_grids`` maps a data set to the path or URL of its sample grid, shown under its heading."""
     reg = LocalRegistry(root)
     index = reg.index()["datasets"]
     metric_names = sorted({k for e in index.values() for b in (e.get("metrics") or {}).values()
                            for k in b.get("overall", {})})
-    lines = _front_matter(sorted(index), metric_names) + ["# wcgan-zoo generators", ""]
+    lines = _front_matter(sorted(index), metric_names) + [CARD_MARKER, "", "# wcgan-zoo generators", ""]
     if intro:
         lines += [intro.strip(), ""]
     lines += [ABOUT, ""]
@@ -101,6 +105,8 @@ def render_card(root: str | Path, *, grid_image: str | None = None, intro: str =
         lines += [f"## {dataset}", ""]
         if spec is not None:
             lines += [f"{spec.description}; {spec.num_classes} classes.", ""]
+        if dataset in (dataset_grids or {}):
+            lines += [f"![{dataset}: one row per class, seed 0]({dataset_grids[dataset]})", ""]
         if gens:
             any_meta = next(iter(gens.values()))["meta"]
             cfg = any_meta["arch_config"]

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from registry import DatasetSummary, LocalRegistry, RegistryNotFound
+from registry.hub import HubLocation, HubRegistry
+from registry.hub_access import hub_cache, hub_endpoint
 
 from .errors import EntryNotFound, UnknownDataset, suggest
-from .sources import RegistryArg, registry_paths
+from .sources import RegistryArg, Source, registry_paths
 from .specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
 __all__ = ["Catalog", "DatasetInfo"]
@@ -19,19 +20,24 @@ class DatasetInfo:
     """One row of ``zoo.datasets()``: a data set's spec and which labels have generators, where."""
     spec: DatasetSpec
     labels: tuple[int, ...]  # labels with a generator in at least one registry
-    registries: tuple[Path, ...]  # the roots holding them, in search order
+    registries: tuple[str, ...]  # the registries holding them (folders or hf:// repos), in search order
 
     @property
     def name(self) -> str:
         return self.spec.name
 
 
+Registry = LocalRegistry | HubRegistry
+
+
 class Catalog:
+    """Opens each registry once per process: a Hub repo's revision is resolved to a commit at first use."""
+
     def __init__(self) -> None:
-        self._open: dict[Path, LocalRegistry] = {}
+        self._open: dict[object, Registry] = {}
         self._lock = threading.Lock()
 
-    def registries(self, registry: RegistryArg = None) -> list[LocalRegistry]:
+    def registries(self, registry: RegistryArg = None) -> list[Registry]:
         out = []
         for path, required in registry_paths(registry):
             try:
@@ -41,17 +47,18 @@ class Catalog:
                     raise
         return out
 
-    def _registry(self, path: Path) -> LocalRegistry:
-        key = path
+    def _registry(self, source: Source) -> Registry:
+        # A Hub repo seen through another endpoint or cache is another registry.
+        key = (source, hub_endpoint(), hub_cache()) if isinstance(source, HubLocation) else source
         with self._lock:
             reg = self._open.get(key)
         if reg is None:
-            reg = LocalRegistry(key)
+            reg = HubRegistry(source) if isinstance(source, HubLocation) else LocalRegistry(source)
             with self._lock:
                 reg = self._open.setdefault(key, reg)
         return reg
 
-    def spec(self, dataset: str, registries: list[LocalRegistry]) -> DatasetSpec:
+    def spec(self, dataset: str, registries: list[Registry]) -> DatasetSpec:
         spec = builtin_spec(dataset) if isinstance(dataset, str) else None
         if spec is not None:
             return spec
@@ -61,7 +68,7 @@ class Catalog:
         known = set(BUILTIN_SPECS) | {n for r in registries for n in r.datasets()}
         raise UnknownDataset(f"unknown dataset {dataset!r}{suggest(str(dataset), known)}")
 
-    def locate(self, dataset: str, label: int, registries: list[LocalRegistry]) -> tuple[LocalRegistry, bool]:
+    def locate(self, dataset: str, label: int, registries: list[Registry]) -> tuple[Registry, bool]:
         """The registry serving (dataset, label), and whether through the data set's conditional generator.
 
         A label's own generator in any registry comes first; the conditional one is the fallback."""
@@ -69,18 +76,18 @@ class Catalog:
             for reg in registries:
                 if reg.has(dataset, None if conditional else label):
                     return reg, conditional
-        where = ", ".join(str(r.root) for r in registries) or "(no registry configured)"
+        where = ", ".join(r.where for r in registries) or "(no registry configured)"
         raise EntryNotFound(f"no generator for dataset {dataset!r}, label {label} in: {where}; "
                             "train one with `zoo train`, or point ZOO_REGISTRY / registry= at a registry that has it")
 
-    def datasets(self, registries: list[LocalRegistry]) -> dict[str, DatasetInfo]:
-        found: dict[str, tuple[set[int], list[Path]]] = {}
+    def datasets(self, registries: list[Registry]) -> dict[str, DatasetInfo]:
+        found: dict[str, tuple[set[int], list[str]]] = {}
         for reg in registries:
             for name, summary in reg.datasets().items():
                 labels, roots = found.setdefault(name, (set(), []))
                 if summary.labels or summary.conditional:
                     labels.update(summary.labels)
-                    roots.append(reg.root)
+                    roots.append(reg.where)
                 if summary.conditional:  # serves every label of the data set
                     labels.update(range(self.spec(name, registries).num_classes))
         return {name: DatasetInfo(self.spec(name, registries), tuple(sorted(labels)), tuple(roots))

@@ -173,4 +173,12 @@ def reindex_cmd(path: Path) -> None:
         sys.exit(1)
 
 
+def _add_hub_commands() -> None:
+    from .hub_cli import publish_cmd, pull_cmd
+
+    main.add_command(publish_cmd)
+    main.add_command(pull_cmd)
+
+
+_add_hub_commands()
 _load_plugins()

@@ -1,14 +1,14 @@
 """Typed errors of the zoo. Registry errors are re-exported so callers catch one family per package."""
 from __future__ import annotations
 
-from registry.errors import (ChecksumMismatch, CorruptFile, EntryNotFound, InvalidMeta, InvalidName, RegistryError,
-                             RegistryNotFound, suggest)
+from registry.errors import (ChecksumMismatch, CorruptFile, EntryNotFound, HubUnavailable, InvalidMeta, InvalidName,
+                             RegistryError, RegistryNotFound, suggest)
 
 __all__ = [
     "ZooError", "UnknownDataset", "UnknownLabel", "AmbiguousLabel", "LabelOutOfRange", "InvalidRequest",
     "UnknownArchitecture", "DuplicateArchitecture", "InvalidConfig",
     "RegistryError", "RegistryNotFound", "InvalidName", "EntryNotFound", "CorruptFile", "ChecksumMismatch",
-    "InvalidMeta", "suggest", "LIBRARY_ERRORS",
+    "InvalidMeta", "HubUnavailable", "suggest", "LIBRARY_ERRORS",
 ]
 
 

@@ -86,14 +86,14 @@ class Router:
         index = self.catalog.spec(dataset, registries).resolve_label(label)
         reg, conditional = self.catalog.locate(dataset, index, registries)
         file_label = None if conditional else index
-        path = str(reg.path_of(dataset, file_label))
+        path = str(reg.fetch(dataset, file_label))  # a Hub registry downloads the file on first use
         st = os.stat(path)
         # The file's stamp is in the key: a retrained (rewritten) generator is picked up, never stale.
         key = (str(reg.root), dataset, file_label, str(device), st.st_mtime_ns, st.st_size)
 
         def load() -> tuple[nn.Module, int]:
             net = generator_from_file(reg.read_generator(dataset, file_label), device=device)
-            log.info("loaded %s/%s from %s onto %s", dataset, file_label, reg.root, device)
+            log.info("loaded %s/%s from %s onto %s", dataset, file_label, reg.where, device)
             self.cache.discard(lambda k: k[:4] == key[:4] and k != key)
             return net, module_nbytes(net)
 
@@ -194,4 +194,5 @@ def _memo_key(dataset: object, label: object, device: torch.device, registry: Re
     except TypeError:
         return None
     env = os.environ
-    return (dataset, label, str(device), reg_key, env.get(ENV_REGISTRY), env.get(ENV_CACHE), env.get("XDG_CACHE_HOME"))
+    return (dataset, label, str(device), reg_key, env.get(ENV_REGISTRY), env.get(ENV_CACHE), env.get("XDG_CACHE_HOME"),
+            env.get("HF_HOME"), env.get("HF_HUB_CACHE"), env.get("HF_ENDPOINT"))

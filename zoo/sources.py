@@ -1,15 +1,19 @@
 """Where generators are looked for, in order: the ``registry=`` argument, ``$ZOO_REGISTRY`` (a path list),
-the registry bundled with the package, then the user cache folder (filled by `zoo pull`)."""
+the registry bundled with the package, then the user cache folder (if it holds a registry).
+
+A folder or an ``hf://ORG/NAME@REV`` Hub repo may appear wherever a registry is asked for."""
 from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from registry import INDEX_NAME
+from registry.hub import HubLocation, is_hub_url
 
-__all__ = ["RegistryArg", "bundled_registry_path", "user_cache_path", "registry_paths"]
+__all__ = ["RegistryArg", "Source", "bundled_registry_path", "user_cache_path", "registry_paths", "split_env"]
 
 RegistryArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None
 ENV_REGISTRY = "ZOO_REGISTRY"
@@ -32,7 +36,10 @@ def _user_cache(zoo_cache: str | None, xdg: str | None) -> str:
     return os.path.join(xdg or os.path.join(os.path.expanduser("~"), ".cache"), "wcgan-zoo")
 
 
-def registry_paths(registry: RegistryArg = None) -> list[tuple[Path, bool]]:
+Source = Path | HubLocation
+
+
+def registry_paths(registry: RegistryArg = None) -> list[tuple[Source, bool]]:
     """Candidate roots, each with whether it must exist (asked for) or is only looked at if present."""
     if registry is None:
         asked: tuple[str, ...] = ()
@@ -47,15 +54,18 @@ def registry_paths(registry: RegistryArg = None) -> list[tuple[Path, bool]]:
             if required or os.path.isfile(os.path.join(path, INDEX_NAME))]
 
 
+def split_env(value: str) -> list[str]:
+    """``$ZOO_REGISTRY`` split on the path separator, keeping the colon of ``hf://`` URLs."""
+    sep = re.escape(os.pathsep)
+    return [p for p in re.split(rf"{sep}(?!//)", value) if p]
+
+
 @functools.lru_cache(maxsize=64)
-def _candidates(asked: tuple[str, ...], env: str, bundled: str, cache: str) -> tuple[tuple[Path, bool], ...]:
-    roots = [(p, True) for p in (*asked, *(e for e in env.split(os.pathsep) if e))]
+def _candidates(asked: tuple[str, ...], env: str, bundled: str, cache: str) -> tuple[tuple[Source, bool], ...]:
+    roots = [(p, True) for p in (*asked, *split_env(env))]
     roots += [(bundled, False), (cache, False)]
-    seen: set[str] = set()
-    unique = []
+    unique: dict[Source, bool] = {}
     for path, required in roots:
-        key = os.path.abspath(os.path.expanduser(path))
-        if key not in seen:
-            seen.add(key)
-            unique.append((Path(key), required))
-    return tuple(unique)
+        key = HubLocation.parse(path) if is_hub_url(path) else Path(os.path.abspath(os.path.expanduser(path)))
+        unique.setdefault(key, required)
+    return tuple(unique.items())

@@ -128,7 +128,7 @@ def test_registry_argument_comes_before_zoo_registry(make_registry, monkeypatch)
     from_arg = zoo.sample("cifar10", "cat", n=2, seed=0, registry=first.root)
     assert not torch.equal(from_env, from_arg)
     assert torch.equal(from_env, zoo.sample("cifar10", "cat", n=2, seed=0, registry=second.root))
-    assert zoo.datasets()["cifar10"].registries == (second.root,)
+    assert zoo.datasets()["cifar10"].registries == (str(second.root),)
 
 
 def test_a_rewritten_generator_is_picked_up_not_served_stale(reg):

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zoo.specs import DatasetSpec
+from .errors import InvalidRequest
+from .specs import DatasetSpec
 
-from .errors import InvalidTrainConfig
-
-__all__ = ["parse_labels"]
+__all__ = ["parse_labels", "format_labels"]
 
 
 def parse_labels(text: str | None, spec: DatasetSpec) -> list[int]:
@@ -19,12 +18,12 @@ def parse_labels(text: str | None, spec: DatasetSpec) -> list[int]:
         if sep and lo.isdigit() and hi.isdigit():
             a, b = int(lo), int(hi)
             if a > b:
-                raise InvalidTrainConfig(f"labels {part!r}: expected a rising range such as 0-9")
+                raise InvalidRequest(f"labels {part!r}: expected a rising range such as 0-9")
             out += [spec.resolve_label(i) for i in range(a, b + 1)]
         elif part:
             out.append(spec.resolve_label(part))
         else:
-            raise InvalidTrainConfig(f"labels {text!r}: expected indices, ranges or names separated by commas")
+            raise InvalidRequest(f"labels {text!r}: expected indices, ranges or names separated by commas")
     return sorted(dict.fromkeys(out))
 
 

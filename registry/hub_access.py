@@ -1,0 +1,126 @@
+"""Downloads from the Hub with errors a user can act on, and no hang when the network is away.
+
+The environment (``HF_ENDPOINT``, ``HF_HUB_OFFLINE``, ``HF_TOKEN``) is read at each call rather than at
+import, so a process can change it. The token is left to ``huggingface_hub``: it is never logged here.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import urllib.parse
+from pathlib import Path
+
+from .errors import EntryNotFound, HubUnavailable, RegistryNotFound
+
+__all__ = ["HubAccess", "hub_endpoint", "hub_offline"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ENDPOINT = "https://huggingface.co"
+_PROBE_SECONDS = 3.0
+_PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def hub_endpoint() -> str:
+    return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def hub_cache() -> str:
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    home = os.environ.get("HF_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME") or "~/.cache", "huggingface")
+    return os.path.join(os.path.expanduser(home), "hub")
+
+
+class HubAccess:
+    """One endpoint's downloads. ``huggingface_hub`` retries a refused connection for ~20 s; a quick TCP
+    probe first lets an unreachable Hub fall back to the cache (or fail) at once instead."""
+
+    def __init__(self) -> None:
+        self._reachable: dict[str, str | None] = {}  # endpoint -> None if reachable, else why not
+        self._lock = threading.Lock()
+
+    def unreachable_because(self, endpoint: str) -> str | None:
+        with self._lock:
+            if endpoint not in self._reachable:
+                self._reachable[endpoint] = _probe(endpoint)
+            return self._reachable[endpoint]
+
+    def download(self, repo_id: str, filename: str, revision: str) -> Path:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import (
+            EntryNotFoundError,
+            HfHubHTTPError,
+            LocalEntryNotFoundError,
+            RepositoryNotFoundError,
+            RevisionNotFoundError,
+        )
+
+        endpoint, cache = hub_endpoint(), hub_cache()
+        why = "HF_HUB_OFFLINE is set" if hub_offline() else self.unreachable_because(endpoint)
+        try:
+            return Path(hf_hub_download(repo_id, filename, revision=revision, endpoint=endpoint, cache_dir=cache,
+                                        local_files_only=why is not None))
+        except LocalEntryNotFoundError:
+            raise HubUnavailable(f"{repo_id}@{revision}: {filename} is not in the cache ({cache}) and the Hub "
+                                 f"cannot be asked: {why or 'the download failed'} ({endpoint}). Run "
+                                 f"`zoo pull {repo_id}` while online, or check HF_ENDPOINT") from None
+        except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError):
+            raise self._not_found(repo_id, filename, revision, endpoint) from None
+        except HfHubHTTPError as e:
+            raise HubUnavailable(f"{repo_id}@{revision}: {filename}: the Hub at {endpoint} answered "
+                                 f"{_status(e)}") from None
+
+    def _not_found(self, repo_id: str, filename: str, revision: str, endpoint: str) -> Exception:
+        """The Hub (and mirrors such as olah) say 'not found' alike for a repo, a revision and a file."""
+        from huggingface_hub import HfApi
+        from huggingface_hub.errors import HfHubHTTPError
+
+        api = HfApi(endpoint=endpoint)
+        try:
+            api.model_info(repo_id, revision="main")
+        except HfHubHTTPError:
+            return RegistryNotFound(f"no model repo {repo_id!r} at {endpoint} "
+                                    "(or it is private: log in or set HF_TOKEN)")
+        if revision != "main":
+            try:
+                api.model_info(repo_id, revision=revision)
+            except HfHubHTTPError:
+                return RegistryNotFound(f"{repo_id!r} has no revision {revision!r} (expected a branch, tag or commit "
+                                        f"of the repo at {endpoint})")
+        what = "not a wcgan-zoo registry: no index.json" if filename == "index.json" else f"no file {filename}"
+        return EntryNotFound(f"{repo_id}@{revision}: {what}")
+
+    def evict(self, path: Path) -> None:
+        """Remove a cached file: the snapshot's link and the blob it points to."""
+        target = Path(os.path.realpath(path))
+        for p in {Path(path), target}:
+            try:
+                p.unlink()
+            except FileNotFoundError:
+                pass
+        log.warning("removed %s from the Hub cache", path)
+
+
+def _probe(endpoint: str) -> str | None:
+    if any(os.environ.get(v) for v in _PROXY_VARS):
+        return None  # a proxy decides what is reachable; let the client go through it
+    url = urllib.parse.urlsplit(endpoint)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((url.hostname or "", port), timeout=_PROBE_SECONDS):
+            return None
+    except OSError as e:
+        log.warning("the Hub at %s is unreachable (%s); using the local cache only", endpoint, e)
+        return f"cannot connect ({e.strerror or e})"
+
+
+def _status(e: Exception) -> str:
+    response = getattr(e, "response", None)
+    return f"HTTP {response.status_code}" if response is not None else type(e).__name__

@@ -1,0 +1,99 @@
+"""Publish a registry to the Hugging Face Hub, and pull from it into the local cache.
+
+    zoo.hub.publish("runs/fmnist", "acme/fmnist-zoo")        # one commit of what changed, with a model card
+    zoo.hub.pull("acme/fmnist-zoo", dataset="fashion-mnist", labels="0-2")
+    zoo.sample("fashion-mnist", label=1, registry="hf://acme/fmnist-zoo@main")   # lazy, then offline
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from registry import LocalRegistry
+from registry.hub import HubLocation, HubRegistry
+from registry.publish import README, PublishReport, publish_folder, stage_registry
+
+from .card import render_card
+from .catalog import Catalog
+from .errors import InvalidRequest
+from .images import save_grid
+from .labels import parse_labels
+from .loading import LabelBound, generator_from_file
+from .sampling import generate, latents
+
+__all__ = ["build_repo_folder", "publish", "pull"]
+
+log = logging.getLogger(__name__)
+GRID_PER_CLASS = 8
+
+
+def build_repo_folder(registry: str | Path, dest: str | Path) -> list[str]:
+    """Write into the empty folder ``dest`` what the Hub repo of ``registry`` holds: its generators, extras
+    and records in the registry's layout, a fresh index, a sample grid per data set and the model card."""
+    dest = Path(dest)
+    files = stage_registry(LocalRegistry(registry).root, dest)
+    staged = LocalRegistry(dest)
+    grids = {}
+    for name in staged.datasets():
+        rel = f"images/{name}-grid.png"
+        save_grid(_class_rows(staged, name, GRID_PER_CLASS), dest / rel, nrow=GRID_PER_CLASS)
+        grids[name] = rel
+    (dest / README).write_text(render_card(dest, dataset_grids=grids), encoding="utf-8")
+    return sorted([*files, *grids.values(), README])
+
+
+def _class_rows(reg: LocalRegistry, dataset: str, n: int) -> torch.Tensor:
+    """``n`` images (seed 0) of every label the registry serves, from its own files only: what
+    ``zoo.sample(dataset, labels=..., n=n, seed=0)`` gives with this registry alone."""
+    summary = reg.dataset_summary(dataset)
+    served = [(label, label) for label in summary.labels]
+    if not served and summary.conditional:
+        served = [(label, None) for label in range(Catalog().spec(dataset, [reg]).num_classes)]
+    rows = []
+    for label, file_label in served:
+        net = generator_from_file(reg.read_generator(dataset, file_label))
+        net = net if file_label is not None else LabelBound(net, label).eval()
+        rows.append(generate(net, latents(n, net.latent_dim, seed=0), device=torch.device("cpu")))
+    return torch.cat(rows)
+
+
+def publish(registry: str | Path, repo: str, *, revision: str | None = None, private: bool = False,
+            message: str | None = None, overwrite_card: bool = False, folder: str | Path | None = None
+            ) -> PublishReport:
+    """Publish the registry folder as the model repo ``repo`` (``ORG/NAME``): one commit, changed files only.
+
+    The token is the one ``huggingface_hub`` finds (``HF_TOKEN``, the login cache); it is never logged.
+    ``folder`` keeps the built repo folder there instead of in a temporary directory."""
+    location = HubLocation.parse(repo, revision)
+    with tempfile.TemporaryDirectory(prefix="wcgan-zoo-publish-") as tmp:
+        staged = Path(folder) if folder is not None else Path(tmp)
+        build_repo_folder(registry, staged)
+        return publish_folder(staged, location, private=private, message=message, overwrite_card=overwrite_card)
+
+
+def pull(repo: str, *, revision: str | None = None, dataset: str | None = None,
+         labels: str | None = None) -> list[Path]:
+    """Download into the Hub cache the generators of ``repo`` (all, or one data set's, or some labels of it),
+    each checked against the index's sha256; afterwards ``registry="hf://..."`` works offline."""
+    reg = HubRegistry(HubLocation.parse(repo, revision))
+    if labels is not None and dataset is None:
+        raise InvalidRequest(f"pull: labels={labels!r} needs dataset= (labels are per data set)")
+    names = [reg.require_dataset(dataset).name] if dataset else list(reg.datasets())
+    wanted: list[tuple[str, int | None]] = []
+    for name in names:
+        held = reg.labels(name)
+        if labels is not None:
+            spec = Catalog().spec(name, [reg])
+            wanted += [(name, label) for label in parse_labels(labels, spec)]
+        else:
+            wanted += [(name, label) for label in held] + ([(name, None)] if reg.has(name, None) else [])
+    paths = [reg.fetch(name, label) for name, label in tqdm(wanted, desc=f"pull {reg.where}", unit="file")]
+    if labels is None:
+        for name in names:
+            paths += [reg.fetch_extra(name, extra) for extra in reg.index()["datasets"][name].get("extras", {})]
+    log.info("pulled %d files of %s (commit %s)", len(paths), reg.where, reg.commit)
+    return paths
