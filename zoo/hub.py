@@ -81,7 +81,9 @@ def pull(repo: str, *, revision: str | None = None, dataset: str | None = None,
     each checked against the index's sha256; afterwards ``registry="hf://..."`` works offline."""
     reg = HubRegistry(HubLocation.parse(repo, revision))
     if labels is not None and dataset is None:
-        raise InvalidRequest(f"pull: labels={labels!r} needs dataset= (labels are per data set)")
+        if len(reg.datasets()) != 1:
+            raise InvalidRequest(f"pull: labels={labels!r} needs dataset=, one of: {', '.join(reg.datasets())}")
+        dataset = next(iter(reg.datasets()))
     names = [reg.require_dataset(dataset).name] if dataset else list(reg.datasets())
     wanted: list[tuple[str, int | None]] = []
     for name in names:
