@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 # The Hub tests' download server (olah) lives in its own venv: its pins need not agree with ours.
 OLAH   := .venv-olah/bin/olah-cli
-DEBS   := dataset-fashion-mnist slurmctld slurmd slurm-client munge
+DEBS   := dataset-fashion-mnist slurmctld slurmd slurm-client munge chromium
 
 .PHONY: run test bench compare debs clean
 

@@ -46,6 +46,18 @@ def load(dataset: str, label: Label, *, device: torch.device | str | None = None
     return _router.load(dataset, label, device=device, registry=registry)
 
 
+def interpolate(dataset: str, label: Label, *, seeds: tuple[int, int], steps: int = 8,
+                device: torch.device | str | None = None, registry: RegistryArg = None) -> torch.Tensor:
+    """``steps`` images (steps, C, H, W) walking one label's latent space from the latent of ``seeds[0]`` to
+    that of ``seeds[1]`` (spherical interpolation); the ends use the latents ``sample(..., seed=s)`` draws."""
+    return _router.interpolate(dataset, label, seeds=seeds, steps=steps, device=device, registry=registry)
+
+
+def model_card(dataset: str, *, registry: RegistryArg = None) -> str:
+    """The data set's model card in Markdown: its generators, training record and measured metrics."""
+    return _router.card(dataset, registry=registry)
+
+
 def datasets(*, registry: RegistryArg = None) -> dict[str, DatasetInfo]:
     """The data sets the configured registries hold generators for, with their specs."""
     return _router.datasets(registry=registry)
@@ -56,5 +68,5 @@ def spec(dataset: str, *, registry: RegistryArg = None) -> DatasetSpec:
     return _router.spec(dataset, registry=registry)
 
 
-__all__ = ["sample", "load", "datasets", "spec", "to_pil", "grid", "save_grid", "Router", "RouterConfig",
+__all__ = ["sample", "load", "interpolate", "model_card", "datasets", "spec", "to_pil", "grid", "save_grid", "Router", "RouterConfig",
            "DatasetSpec", "DatasetInfo", "BUILTIN_SPECS", "errors", "__version__", *errors.__all__]

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from registry import LocalRegistry
+from registry.hub import HubRegistry
 from registry.publish import CARD_MARKER
 
 from .specs import builtin_spec
@@ -82,17 +83,20 @@ def _comparison(result: dict, figure: str | None) -> list[str]:
     return lines
 
 
-def render_card(root: str | Path, *, grid_image: str | None = None, intro: str = "",
+def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: str | None = None, intro: str = "",
                 comparison: dict | None = None, comparison_figure: str | None = None,
-                dataset_grids: dict[str, str] | None = None) -> str:
-    """Markdown for every data set of the registry at ``root``: models, training record, metrics.
+                dataset_grids: dict[str, str] | None = None, datasets: list[str] | None = None,
+                front_matter: bool = True) -> str:
+    """Markdown for every data set (or those named) of a registry: models, training record, metrics.
 
-    ``dataset_grids`` maps a data set to the path or URL of its sample grid, shown under its heading."""
-    reg = LocalRegistry(root)
-    index = reg.index()["datasets"]
+    ``root`` is a registry folder or an open registry; ``dataset_grids`` maps a data set to the path or URL
+    of its sample grid, shown under its heading."""
+    reg = root if isinstance(root, (LocalRegistry, HubRegistry)) else LocalRegistry(root)
+    index = {k: v for k, v in reg.index()["datasets"].items() if datasets is None or k in datasets}
     metric_names = sorted({k for e in index.values() for b in (e.get("metrics") or {}).values()
                            for k in b.get("overall", {})})
-    lines = _front_matter(sorted(index), metric_names) + [CARD_MARKER, "", "# wcgan-zoo generators", ""]
+    lines = _front_matter(sorted(index), metric_names) + [CARD_MARKER, ""] if front_matter else []
+    lines += ["# wcgan-zoo generators", ""]
     if intro:
         lines += [intro.strip(), ""]
     lines += [ABOUT, ""]

@@ -11,10 +11,11 @@ import torch
 from torch import nn
 
 from .catalog import Catalog, DatasetInfo
-from .errors import InvalidRequest
+from .errors import EntryNotFound, InvalidRequest
 from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
-from .sampling import check_seed, generate, latents, random_seed
+from .card import render_card
+from .sampling import check_seed, generate, latents, random_seed, slerp
 from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
 from .specs import DatasetSpec
 
@@ -152,6 +153,27 @@ class Router:
                                          chunk=self.config.chunk)
         out = blocks[nets[0][1]] if len(nets) == 1 else torch.cat([blocks[i] for _, i in nets])
         return out
+
+    def interpolate(self, dataset: str, label: Label, *, seeds: tuple[int, int], steps: int = 8,
+                    device: torch.device | str | None = None, registry: RegistryArg = None) -> torch.Tensor:
+        """``steps`` images along the latent great circle from ``seeds[0]``'s latent to ``seeds[1]``'s."""
+        if not isinstance(seeds, (tuple, list)) or len(seeds) != 2:
+            raise InvalidRequest(f"seeds: expected two seeds (start, end), got {seeds!r}")
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 2 <= steps <= self.config.max_n:
+            raise InvalidRequest(f"steps: expected an integer in 2..{self.config.max_n}, got {steps!r}")
+        start, end = (check_seed(s) for s in seeds)
+        dim = self.generator(dataset, label, device=device, registry=registry).latent_dim
+        z = slerp(latents(1, dim, seed=start)[0], latents(1, dim, seed=end)[0], torch.linspace(0, 1, steps))
+        return self.sample(dataset, label, z=z, device=device, registry=registry)
+
+    def card(self, dataset: str, *, registry: RegistryArg = None) -> str:
+        """The model card (Markdown) of one data set, from the first registry holding its generators."""
+        registries = self.catalog.registries(registry)
+        spec = self.catalog.spec(dataset, registries)
+        for reg in registries:
+            if spec.name in reg.datasets():
+                return render_card(reg, datasets=[spec.name], front_matter=False)
+        raise EntryNotFound(f"no registry holds generators for {spec.name!r}; see `zoo list`")
 
     def _check_n(self, n: object, z: torch.Tensor | None, *, per_label: bool) -> int:
         if z is not None:

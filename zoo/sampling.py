@@ -9,7 +9,7 @@ from torch import nn
 
 from .errors import InvalidRequest
 
-__all__ = ["latents", "generate", "check_seed", "random_seed", "MAX_SEED"]
+__all__ = ["latents", "slerp", "generate", "check_seed", "random_seed", "MAX_SEED"]
 
 MAX_SEED = 2**63 - 1
 
@@ -49,6 +49,19 @@ def latents(n: int, latent_dim: int, *, seed: int, truncation: float | None = No
         while bad.any():
             z[bad] = torch.randn(int(bad.sum()), generator=g)
             bad = z.abs() > truncation
+    return z
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Points along the great circle from ``a`` to ``b`` (1-D latents) at fractions ``t``: unlike a straight
+    line, every point keeps the norm a Gaussian latent typically has, so no frame looks washed out."""
+    omega = torch.arccos(torch.clamp(torch.dot(a / a.norm(), b / b.norm()), -1.0, 1.0))
+    t = t[:, None]
+    if omega.abs() < 1e-6:  # (anti)parallel: the straight line is the circle
+        z = (1 - t) * a + t * b
+    else:
+        z = (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+    z[t[:, 0] == 0], z[t[:, 0] == 1] = a, b  # the ends exactly, not up to rounding
     return z
 
 

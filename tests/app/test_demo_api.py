@@ -1,0 +1,82 @@
+"""The demo's HTTP API, through the real gradio_client, against `zoo demo` serving the bundled zoo."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from demo_server import demo_server
+from gradio_client import Client
+from PIL import Image
+
+import zoo
+from app.handlers import enlarge, enlarge_grid
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with demo_server(tmp_path_factory.mktemp("demo")) as address:
+        yield address
+
+
+@pytest.fixture(scope="module")
+def client(url: str) -> Client:
+    return Client(url, verbose=False)
+
+
+def pixels(path_or_image: str | Image.Image) -> np.ndarray:
+    img = Image.open(path_or_image) if isinstance(path_or_image, str) else path_or_image
+    return np.asarray(img.convert("L"))
+
+
+def test_sample_returns_n_captioned_images_equal_to_zoo_sample(client: Client) -> None:
+    gallery, grid_path = client.predict("fashion-mnist", 7, 5, 123, api_name="/sample")
+    assert [item["caption"] for item in gallery] == [f"Sneaker · seed 123 · #{i}" for i in range(5)]
+    expected = zoo.sample("fashion-mnist", 7, n=5, seed=123)
+    for item, image in zip(gallery, zoo.to_pil(expected)):
+        assert np.array_equal(pixels(item["image"]), pixels(enlarge(image)))  # 28 px shown at 112 px
+    assert Image.open(grid_path).size == zoo.grid(expected).size
+    again, _ = client.predict("fashion-mnist", "Sneaker", 5, 123, api_name="/sample")
+    assert [Path(a["image"]).read_bytes() for a in again] == [Path(g["image"]).read_bytes() for g in gallery]
+
+
+def test_all_classes_and_interpolate_grids(client: Client) -> None:
+    path = client.predict("fashion-mnist", 3, 5, api_name="/all_classes")
+    x = zoo.sample("fashion-mnist", labels=list(range(10)), n=3, seed=5)
+    assert np.array_equal(pixels(path), pixels(enlarge_grid(zoo.grid(x, nrow=3))))  # 10 rows of 3
+    strip = client.predict("fashion-mnist", 2, 0, 9, 6, api_name="/interpolate")
+    walk = zoo.interpolate("fashion-mnist", 2, seeds=(0, 9), steps=6)
+    assert np.array_equal(pixels(strip), pixels(enlarge_grid(zoo.grid(walk, nrow=6))))
+
+
+def test_card_and_class_choices(client: Client) -> None:
+    card = client.predict("fashion-mnist", api_name="/card")
+    assert "| 7 | Sneaker |" in card and "Metrics" in card and "Training record" in card
+    seed = client.predict(api_name="/random_seed")
+    assert isinstance(seed, (int, float)) and 0 <= seed < 2**31
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("fashion-mnist", 7, 65, 0), "greater than maximum value 64"),
+    (("fashion-mnist", 7, 0, 0), "less than minimum value 1"),
+    (("fashion-mnist", 7, 4, -3), "less than minimum value 0"),
+    (("fashion-mnist", "Sneakr", 4, 0), "did you mean 'Sneaker'"),
+    (("fashion-mnist", 12, 4, 0), "0..9"),
+])
+def test_bad_requests_get_a_message_not_a_traceback(client: Client, args: tuple, message: str) -> None:
+    with pytest.raises(Exception, match=message) as info:
+        client.predict(*args, api_name="/sample")
+    assert "Traceback" not in str(info.value)
+
+
+def test_eight_concurrent_clients_all_complete(url: str) -> None:
+    def one(i: int) -> int:
+        gallery, _ = Client(url, verbose=False).predict("fashion-mnist", i, 16, i, api_name="/sample")
+        return len(gallery)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(one, range(8), timeout=300)) == [16] * 8

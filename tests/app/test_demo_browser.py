@@ -1,0 +1,71 @@
+"""End to end in a real browser: Debian's Chromium, headless, driven by Playwright, against `zoo demo`.
+Screenshots are saved under test-artifacts/ (the README's picture of the demo is one of them)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from demo_server import CHROMIUM, CHROMIUM_FLAGS, demo_server
+from playwright.sync_api import Page, expect, sync_playwright
+
+pytestmark = pytest.mark.slow
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with demo_server(tmp_path_factory.mktemp("demo")) as address:
+        yield address
+
+
+@pytest.fixture
+def page(url: str, tmp_path: Path) -> Iterator[Page]:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        tab = browser.new_page(viewport={"width": 1280, "height": 1000})
+        tab.goto(url)
+        tab.wait_for_selector("#generate")
+        yield tab
+        browser.close()
+
+
+def choose_class(page: Page, typed: str, option: str) -> None:
+    page.click("#class input")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(typed)  # the dropdown filters as one types
+    page.locator("[role=option]", has_text=option).click()
+    expect(page.locator("#class input")).to_have_value(option)
+
+
+def test_pick_a_class_by_typing_and_generate(page: Page) -> None:
+    expect(page.locator("#dataset input")).to_have_value("fashion-mnist")
+    choose_class(page, "snea", "7 · Sneaker")
+    page.fill("#n input", "6")
+    page.fill("#seed input", "42")
+    page.click("#generate")
+    images = page.locator("#gallery img")
+    expect(images).to_have_count(6, timeout=60_000)
+    captions = page.locator("#gallery").inner_text()
+    assert all(f"Sneaker · seed 42 · #{i}" in captions for i in range(6))
+    download = page.locator("#grid-file a[href$='fashion-mnist-Sneaker-seed42-n6.png']")
+    expect(download).to_have_count(1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-sample.png"), full_page=True)
+
+
+def test_random_seed_button_shows_the_seed_it_picked(page: Page) -> None:
+    page.click("#random-seed")
+    expect(page.locator("#seed input")).not_to_have_value("0", timeout=30_000)
+    assert page.input_value("#seed input").isdigit()
+
+
+def test_out_of_range_n_shows_an_error_in_the_page(page: Page) -> None:
+    page.fill("#n input", "99")
+    page.click("#generate")
+    expect(page.get_by_text("Value 99 is greater than maximum value 64").first).to_be_visible(timeout=30_000)
+    expect(page.locator("#gallery img")).to_have_count(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-error.png"))
