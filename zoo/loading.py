@@ -54,8 +54,8 @@ def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig
                    dtype: torch.dtype | None = None) -> Path:
     """Save ``net`` (its state dict, optionally cast to ``dtype``) as the generator of (dataset, label);
     ``label=None`` saves a conditional generator (``config.num_classes > 0``) serving every label."""
-    meta = GeneratorMeta(kind="generator" if label is not None else "conditional",dataset=dataset, label=label, class_name=class_name, arch=config.arch,
-                         arch_config=config.to_json(), latent_dim=config.latent_dim, image_shape=config.image_shape,
+    meta = GeneratorMeta(kind="generator" if label is not None else "conditional", dataset=dataset, label=label,
+                         class_name=class_name, arch=config.arch, arch_config=config.to_json(), latent_dim=config.latent_dim, image_shape=config.image_shape,
                          steps=steps, seconds=float(seconds), seed=seed, package_version=__version__)
     state = net.state_dict()
     if dtype is not None:

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 from demo_server import CHROMIUM, CHROMIUM_FLAGS, demo_server
+import torch
 from playwright.sync_api import Page, expect, sync_playwright
+
+from registry import LocalRegistry
+from zoo.loading import save_generator
+from zoo.nets import NetConfig, build_generator
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -15,7 +20,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("demo")) as address:
+    """The demo over the bundled zoo plus a registry with one (untrained, tiny) conditional ImageNet
+    generator, which serves all 1,000 classes: the class list a user must be able to search."""
+    reg = LocalRegistry.create(tmp_path_factory.mktemp("imagenet-registry"))
+    config = NetConfig.preset("dcgan", "tiny", resolution=64, channels=3, latent_dim=16, num_classes=1000)
+    torch.manual_seed(0)
+    save_generator(reg, build_generator(config), config=config, dataset="imagenet1k", label=None, class_name="")
+    reg.reindex()
+    with demo_server(tmp_path_factory.mktemp("demo"), "--registry", str(reg.root)) as address:
         yield address
 
 
@@ -32,17 +44,17 @@ def page(url: str, tmp_path: Path) -> Iterator[Page]:
         browser.close()
 
 
-def choose_class(page: Page, typed: str, option: str) -> None:
-    page.click("#class input")
+def choose(page: Page, dropdown: str, typed: str, option: str) -> None:
+    page.click(f"{dropdown} input")
     page.keyboard.press("Control+A")
     page.keyboard.type(typed)  # the dropdown filters as one types
     page.locator("[role=option]", has_text=option).click()
-    expect(page.locator("#class input")).to_have_value(option)
+    expect(page.locator(f"{dropdown} input")).to_have_value(option)
 
 
 def test_pick_a_class_by_typing_and_generate(page: Page) -> None:
     expect(page.locator("#dataset input")).to_have_value("fashion-mnist")
-    choose_class(page, "snea", "7 · Sneaker")
+    choose(page, "#class", "snea", "7 · Sneaker")
     page.fill("#n input", "6")
     page.fill("#seed input", "42")
     page.click("#generate")
@@ -54,6 +66,17 @@ def test_pick_a_class_by_typing_and_generate(page: Page) -> None:
     expect(download).to_have_count(1)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo-sample.png"), full_page=True)
+
+
+def test_imagenet_1000_classes_searchable(page: Page) -> None:
+    choose(page, "#dataset", "imagen", "imagenet1k")
+    expect(page.locator("#class input")).to_have_value("0 · tench", timeout=30_000)  # the class list followed
+    choose(page, "#class", "toilet tis", "999 · toilet tissue")  # the last of the 1,000 is reachable
+    choose(page, "#class", "golden retr", "207 · golden retriever")
+    page.fill("#n input", "2")
+    page.click("#generate")
+    expect(page.locator("#gallery img")).to_have_count(2, timeout=60_000)
+    assert "golden retriever · seed 0 · #1" in page.locator("#gallery").inner_text()
 
 
 def test_random_seed_button_shows_the_seed_it_picked(page: Page) -> None:
