@@ -11,7 +11,7 @@ from zoo.errors import UnknownDataset, suggest
 from zoo.labels import format_labels, parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
-from .config import TrainConfig, parse_duration
+from .config import PRECISIONS, TrainConfig, parse_duration
 from .data import DataSource
 from .errors import InvalidTrainConfig
 from .pool import train_jobs
@@ -66,12 +66,16 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
               help="conditional: the monolithic baseline, one conditional WGAN-GP for all chosen labels, "
                    "trained for --budget x (number of labels).")
 @click.option("--progress/--no-progress", default=None, help="Live progress bars (default: on a terminal).")
+@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
+              help="bf16 autocast, fp32, or auto: bf16 only where the device computes it natively.")
+@click.option("--channels-last/--no-channels-last", default=False, show_default=True, help="NHWC memory layout.")
+@click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (pays on long budgets).")
 def train(dataset: str | None, name: str | None, data: Path | None, labels: str, budget: str, workers: int,
           out: Path, resolution: int | None, channels: str, arch: str, preset: str, batch_size: int,
           latent_dim: int, n_critic: int, lr: float, seed: int, max_steps: int | None, checkpoint_every: str,
           device: str | None, launcher: str, partition: str | None, time_limit: str | None,
           gpus_per_task: int | None, array_size: int | None, array_parallelism: int | None, dry_run: bool,
-          mode: str, progress: bool | None) -> None:
+          mode: str, progress: bool | None, precision: str, channels_last: bool, compile_: bool) -> None:
     """Train one WGAN-GP generator per label of DATASET, each for --budget of wall-clock time."""
     dataset = dataset or name
     if not dataset:
@@ -80,7 +84,8 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     chosen = parse_labels(labels, spec)
     cfg = TrainConfig(budget_s=parse_duration(budget), arch=arch, preset=preset, latent_dim=latent_dim,
                       batch_size=batch_size, lr=lr, n_critic=n_critic, seed=seed, max_steps=max_steps,
-                      checkpoint_s=parse_duration(checkpoint_every), tick_s=_tick_s(parse_duration(budget)))
+                      checkpoint_s=parse_duration(checkpoint_every), tick_s=_tick_s(parse_duration(budget)),
+                      precision=precision, channels_last=channels_last, compile=compile_)
     if mode == "conditional" and (workers != 1 or launcher == "slurm"):
         raise InvalidTrainConfig("--mode conditional trains one model in one process: use --workers 1, no --launcher slurm")
     if workers < 1 or workers > len(chosen):
@@ -131,7 +136,9 @@ def _submit_slurm(args: dict, cfg: TrainConfig, chosen: list[int]) -> None:
                    "--out", str(out), "--arch", args["arch"], "--preset", args["preset"], "--seed", str(args["seed"]),
                    "--batch-size", str(args["batch_size"]), "--latent-dim", str(args["latent_dim"]),
                    "--n-critic", str(args["n_critic"]), "--lr", str(args["lr"]),
-                   "--checkpoint-every", args["checkpoint_every"], "--no-progress"]
+                   "--checkpoint-every", args["checkpoint_every"], "--no-progress", "--precision", args["precision"],
+                   "--channels-last" if args["channels_last"] else "--no-channels-last",
+                   *(["--compile"] if args["compile_"] else [])]
     for opt in ("data", "resolution", "max_steps", "device"):
         if args[opt] is not None:
             passthrough += [f"--{opt.replace('_', '-')}", str(Path(args[opt]).resolve() if opt == "data" else args[opt])]

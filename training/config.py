@@ -15,6 +15,7 @@ from .errors import InvalidTrainConfig
 __all__ = ["TrainConfig", "parse_duration"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def parse_duration(text: str | float | int) -> float:
@@ -48,6 +49,11 @@ class TrainConfig:
     max_steps: int | None = None  # optional cap on generator steps (tests, exact reproductions)
     tick_s: float = 5.0  # seconds between stats.jsonl lines and progress updates
     checkpoint_s: float = 60.0  # seconds between resume checkpoints
+    # Speed options (bench/train.py measures each): results stay within noise of the plain fp32 loop.
+    precision: str = "auto"  # fp32 | bf16 (autocast) | auto: bf16 only where the device computes it natively
+    channels_last: bool = False  # NHWC tensors and weights; pays on GPUs and bf16 CPUs, not on fp32 CPUs
+    compile: bool = False  # torch.compile the generator: ~30 s of compiling, for long budgets only
+    fused_adam: bool = True  # one fused kernel per optimizer step instead of one per parameter
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "betas", tuple(self.betas))
@@ -67,6 +73,10 @@ class TrainConfig:
              "None or a positive integer"),
             ("tick_s", self.tick_s > 0, "a positive number"),
             ("checkpoint_s", self.checkpoint_s > 0, "a positive number"),
+            ("precision", self.precision in PRECISIONS, f"one of {', '.join(PRECISIONS)}"),
+            ("channels_last", isinstance(self.channels_last, bool), "true or false"),
+            ("compile", isinstance(self.compile, bool), "true or false"),
+            ("fused_adam", isinstance(self.fused_adam, bool), "true or false"),
         ]
         for name, ok, expected in checks:
             if not ok:
@@ -86,7 +96,7 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TrainConfig:
-        return cls(**obj)
+        return cls(**obj)  # a config saved before a field existed takes that field's default
 
 
 def _int(v: object) -> bool:

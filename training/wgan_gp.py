@@ -16,6 +16,7 @@ from torch import nn
 from zoo.nets import NetConfig, build_critic, build_generator
 
 from .config import TrainConfig
+from .speed import autocast, use_bf16
 
 __all__ = ["GanState", "new_state", "train_steps", "gradient_penalty"]
 
@@ -46,8 +47,10 @@ class GanState:
 def new_state(cfg: TrainConfig, net_cfg: NetConfig, *, seed: int, device: torch.device) -> GanState:
     torch.manual_seed(seed)  # weight init
     G, D = build_generator(net_cfg).to(device), build_critic(net_cfg).to(device)
+    if cfg.channels_last:
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    opt = dict(lr=cfg.lr, betas=cfg.betas)
+    opt = dict(lr=cfg.lr, betas=cfg.betas, fused=cfg.fused_adam or None)
     rng = torch.Generator(device=device).manual_seed(seed)
     return GanState(G, D, G_ema, torch.optim.Adam(G.parameters(), **opt), torch.optim.Adam(D.parameters(), **opt), rng)
 
@@ -56,8 +59,8 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: 
                      y: torch.Tensor | None = None) -> torch.Tensor:
     """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake images (of labels y)."""
     x_hat = torch.lerp(fake, real, eps).requires_grad_(True)  # (B, C, H, W)
-    (grad,) = torch.autograd.grad(D(x_hat, y).sum(), x_hat, create_graph=True)
-    return (grad.flatten(1).norm(dim=1) - 1).pow(2).mean()
+    (grad,) = torch.autograd.grad(D(x_hat, y).float().sum(), x_hat, create_graph=True)
+    return (grad.float().flatten(1).norm(dim=1) - 1).pow(2).mean()  # in fp32 even under bf16 autocast
 
 
 @dataclass
@@ -83,6 +86,9 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     """
     G, D, rng, B = state.G, state.D, state.rng, cfg.batch_size
     device, n = images.device, images.shape[0]
+    amp = use_bf16(cfg.precision, device)
+    fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
+    G_run = torch.compile(G) if cfg.compile else G  # state.G stays the plain module: checkpoints are unchanged
     # Built once: these lists are walked after every generator step.
     ema_params, g_params = list(state.G_ema.parameters()), list(G.parameters())
     buffer_pairs = list(zip(state.G_ema.buffers(), G.buffers()))
@@ -94,23 +100,26 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
         for _ in range(cfg.n_critic):
             idx = torch.randint(n, (B,), device=device, generator=rng)
-            real, y = images[idx].float().div_(255), (labels[idx] if labels is not None else None)
+            real = images[idx].float().div_(255).contiguous(memory_format=fmt)
+            y = labels[idx] if labels is not None else None
             z = torch.randn(B, cfg.latent_dim, device=device, generator=rng)
-            with torch.no_grad():
-                fake = G(z, y)
             eps = torch.rand(B, 1, 1, 1, device=device, generator=rng)
-            # One critic pass over real and fake together: the critic has no batch statistics, so this
-            # equals two passes and costs less per image.
-            scores = D(torch.cat([real, fake]), None if y is None else torch.cat([y, y]))  # (2B,)
-            w_dist = scores[:B].mean() - scores[B:].mean()
-            gp = gradient_penalty(D, real, fake, eps, y)
+            with autocast(device, amp):
+                with torch.no_grad():
+                    fake = G_run(z, y).float()
+                # One critic pass over real and fake together: the critic has no batch statistics, so this
+                # equals two passes and costs less per image.
+                scores = D(torch.cat([real, fake]), None if y is None else torch.cat([y, y])).float()  # (2B,)
+                w_dist = scores[:B].mean() - scores[B:].mean()
+                gp = gradient_penalty(D, real, fake, eps, y)
             state.opt_d.zero_grad(set_to_none=True)
             (cfg.gp_weight * gp - w_dist).backward()
             state.opt_d.step()
         z = torch.randn(B, cfg.latent_dim, device=device, generator=rng)
         y = labels[torch.randint(n, (B,), device=device, generator=rng)] if labels is not None else None
         D.requires_grad_(False)
-        loss_g = -D(G(z, y), y).mean()
+        with autocast(device, amp):
+            loss_g = -D(G_run(z, y), y).float().mean()
         state.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         state.opt_g.step()
