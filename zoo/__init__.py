@@ -26,7 +26,8 @@ _router = Router()
 
 def sample(dataset: str, label: Label | None = None, *, n: int | None = None, labels: Sequence[Label] | None = None,
            seed: int | None = None, z: torch.Tensor | None = None, truncation: float | None = None,
-           device: torch.device | str | None = None, registry: RegistryArg = None) -> torch.Tensor:
+           device: torch.device | str | None = None, registry: RegistryArg = None,
+           dtype: torch.dtype | None = None) -> torch.Tensor:
     """Generate images of one label, or of several with ``labels=[...]``.
 
     Returns a float tensor (N, C, H, W) in [0, 1], on the CPU unless ``device`` is given.
@@ -34,10 +35,15 @@ def sample(dataset: str, label: Label | None = None, *, n: int | None = None, la
     ``n`` (default 1) images are made per entry and the result is ordered entry by entry; each entry's
     block equals ``sample(dataset, label=entry, n=n, seed=seed)``. The same ``seed`` gives the same images
     on every call and in every process; ``z`` (n, latent_dim) replaces the drawn latents, ``truncation=t``
-    redraws latent entries beyond +-t. ``registry`` is a folder (or list of them) searched first.
+    redraws latent entries beyond +-t. ``registry`` is a folder or ``hf://ORG/NAME@REV`` (or a list)
+    searched first. ``device`` is any torch device (``"cuda:0"``, ``"mps"``); ``dtype=torch.bfloat16`` runs
+    the generator in that precision (the images come back in it).
+
+    With ``labels=`` of four or more labels and ``n <= 16``, generators of one architecture run as a
+    single batched call; their blocks match the one-label results up to float rounding (about 1e-5).
     """
     return _router.sample(dataset, label, n=n, labels=labels, seed=seed, z=z, truncation=truncation,
-                          device=device, registry=registry)
+                          device=device, registry=registry, dtype=dtype)
 
 
 def load(dataset: str, label: Label, *, device: torch.device | str | None = None,

@@ -16,6 +16,7 @@ from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
 from .card import render_card
 from .sampling import check_seed, generate, latents, random_seed, slerp
+from .stacked import MAX_IMAGES_PER_NET, MAX_STACK, MIN_STACK, StackedGenerators, signature
 from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
 from .specs import DatasetSpec
 
@@ -78,8 +79,10 @@ class Router:
                                   device=torch.device(device or "cpu"))
         return LabelBound(net, index).eval() if conditional else net
 
-    def _net(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg) -> tuple[nn.Module, int]:
-        memo = _memo_key(dataset, label, device, registry)
+    def _net(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg,
+             dtype: torch.dtype = torch.float32) -> tuple[nn.Module, int, tuple]:
+        """The net serving (dataset, label), its class index, and its key in the cache."""
+        memo = _memo_key(dataset, label, device, registry, dtype)
         hit = self._fast(memo) if memo is not None else None
         if hit is not None:
             return hit
@@ -90,12 +93,14 @@ class Router:
         path = str(reg.fetch(dataset, file_label))  # a Hub registry downloads the file on first use
         st = os.stat(path)
         # The file's stamp is in the key: a retrained (rewritten) generator is picked up, never stale.
-        key = (str(reg.root), dataset, file_label, str(device), st.st_mtime_ns, st.st_size)
+        key = (str(reg.root), dataset, file_label, str(device), str(dtype), st.st_mtime_ns, st.st_size)
 
         def load() -> tuple[nn.Module, int]:
             net = generator_from_file(reg.read_generator(dataset, file_label), device=device)
-            log.info("loaded %s/%s from %s onto %s", dataset, file_label, reg.where, device)
-            self.cache.discard(lambda k: k[:4] == key[:4] and k != key)
+            net = net if dtype == torch.float32 else net.to(dtype)
+            net.stack_signature = signature(net)
+            log.info("loaded %s/%s from %s onto %s as %s", dataset, file_label, reg.where, device, dtype)
+            self.cache.discard(lambda k: k[:5] == key[:5] and k != key)
             return net, module_nbytes(net)
 
         net = self.cache.get_or_load(key, load)
@@ -108,9 +113,9 @@ class Router:
             shadowing = [str(r.path_of(dataset, index)) for r in (registries if conditional else earlier)]
             shadowing += [str(r.path_of(dataset, None)) for r in earlier] if conditional else []
             self._routes[memo] = _Route(index, path, key, tuple(shadowing), conditional)
-        return (LabelBound(net, index) if conditional else net), index
+        return (LabelBound(net, index) if conditional else net), index, key
 
-    def _fast(self, memo: Hashable) -> tuple[nn.Module, int] | None:
+    def _fast(self, memo: Hashable) -> tuple[nn.Module, int, tuple] | None:
         """The net of a request seen before, if nothing on disk changed that would route it elsewhere.
 
         One stat of the file plus one per registry searched before it, and no path arithmetic: after a
@@ -128,14 +133,15 @@ class Router:
         net = self.cache.get(route.cache_key)
         if net is None:
             return None
-        return (LabelBound(net, route.index) if route.conditional else net), route.index
+        return (LabelBound(net, route.index) if route.conditional else net), route.index, route.cache_key
 
     # -- sampling ---------------------------------------------------------------------------
     def sample(self, dataset: str, label: Label | None = None, *, n: int | None = None,
                labels: Sequence[Label] | None = None, seed: int | None = None, z: torch.Tensor | None = None,
                truncation: float | None = None, device: torch.device | str | None = None,
-               registry: RegistryArg = None) -> torch.Tensor:
+               registry: RegistryArg = None, dtype: torch.dtype | None = None) -> torch.Tensor:
         """Images (N, C, H, W) in [0, 1]; see ``zoo.sample`` for the contract."""
+        dtype = _check_dtype(dtype)
         if (label is None) == (labels is None):
             raise InvalidRequest("sample: expected exactly one of label= or labels=, "
                                  f"got label={label!r}, labels={labels!r}")
@@ -145,14 +151,38 @@ class Router:
         n = self._check_n(n, z, per_label=labels is not None)
         seed = random_seed() if seed is None else check_seed(seed)
         dev = _CPU if device is None else torch.device(device)
-        nets = [self._net(dataset, lab, dev, registry) for lab in wanted]
-        blocks: dict[int, torch.Tensor] = {}
-        for net, index in nets:
+        nets = [self._net(dataset, lab, dev, registry, dtype) for lab in wanted]
+        blocks = self._stacked_blocks(nets, n, seed, z, truncation, dev, dtype) if len(nets) >= MIN_STACK else {}
+        for net, index, _ in nets:
             if index not in blocks:  # one batch per distinct generator
-                blocks[index] = generate(net, self._latents(net, n, seed, z, truncation), device=dev,
+                blocks[index] = generate(net, self._latents(net, n, seed, z, truncation).to(dtype), device=dev,
                                          chunk=self.config.chunk)
-        out = blocks[nets[0][1]] if len(nets) == 1 else torch.cat([blocks[i] for _, i in nets])
-        return out
+        return blocks[nets[0][1]] if len(nets) == 1 else torch.cat([blocks[i] for _, i, _ in nets])
+
+    def _stacked_blocks(self, nets: list[tuple[nn.Module, int, tuple]], n: int, seed: int, z: torch.Tensor | None,
+                        truncation: float | None, dev: torch.device, dtype: torch.dtype) -> dict[int, torch.Tensor]:
+        """Blocks of the labels whose generators share an architecture, made by one vmapped call per group."""
+        if n > MAX_IMAGES_PER_NET:
+            return {}
+        groups: dict[Hashable, dict[int, tuple[nn.Module, tuple]]] = {}
+        for net, index, key in nets:
+            if not isinstance(net, LabelBound):
+                groups.setdefault(net.stack_signature, {})[index] = (net, key)
+        blocks = {}
+        for members in groups.values():
+            items = list(members.items())
+            for part in (items[i:i + MAX_STACK] for i in range(0, len(items), MAX_STACK)):
+                if len(part) < MIN_STACK:
+                    continue
+
+                def load(part=part) -> tuple[StackedGenerators, int]:
+                    stack = StackedGenerators([net for _, (net, _) in part])
+                    return stack, stack.nbytes
+
+                stack = self.cache.get_or_load(("stack", *(key for _, (_, key) in part)), load)
+                zs = self._latents(part[0][1][0], n, seed, z, truncation).to(device=dev, dtype=dtype)
+                blocks.update({index: x for (index, _), x in zip(part, stack(zs))})
+        return blocks
 
     def interpolate(self, dataset: str, label: Label, *, seeds: tuple[int, int], steps: int = 8,
                     device: torch.device | str | None = None, registry: RegistryArg = None) -> torch.Tensor:
@@ -204,7 +234,16 @@ class Router:
         return z.float()
 
 
-def _memo_key(dataset: object, label: object, device: torch.device, registry: RegistryArg) -> Hashable | None:
+def _check_dtype(dtype: object) -> torch.dtype:
+    if dtype is None:
+        return torch.float32
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise InvalidRequest(f"dtype: expected a floating torch dtype such as torch.bfloat16, got {dtype!r}")
+    return dtype
+
+
+def _memo_key(dataset: object, label: object, device: torch.device, registry: RegistryArg,
+              dtype: torch.dtype) -> Hashable | None:
     """A hashable key for the request and the environment that routes it, or None (take the slow path)."""
     if not isinstance(dataset, str) or isinstance(label, bool) or not isinstance(label, (int, str)):
         return None
@@ -216,5 +255,5 @@ def _memo_key(dataset: object, label: object, device: torch.device, registry: Re
     except TypeError:
         return None
     env = os.environ
-    return (dataset, label, str(device), reg_key, env.get(ENV_REGISTRY), env.get(ENV_CACHE), env.get("XDG_CACHE_HOME"),
+    return (dataset, label, str(device), str(dtype), reg_key, env.get(ENV_REGISTRY), env.get(ENV_CACHE), env.get("XDG_CACHE_HOME"),
             env.get("HF_HOME"), env.get("HF_HUB_CACHE"), env.get("HF_ENDPOINT"))

@@ -1,0 +1,61 @@
+"""The sampling fast paths give the images of the plain path: stacked multi-label calls, bf16, latent walks."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+import zoo
+from conftest import add_generator
+from zoo.errors import InvalidRequest
+from zoo.router import Router
+from zoo.stacked import MIN_STACK
+
+
+@pytest.fixture
+def eight_labels(make_registry):
+    return make_registry({"fashion-mnist": list(range(8))})
+
+
+def test_stacked_labels_match_one_label_calls_and_repeat_exactly(eight_labels) -> None:
+    router = Router()
+    labels = [3, 1, 4, 1, 5, 2, 6, 0]  # a repeat, and more than MIN_STACK distinct labels
+    assert len(set(labels)) >= MIN_STACK
+    x = router.sample("fashion-mnist", labels=labels, n=3, seed=11, registry=eight_labels.root)
+    singles = torch.cat([router.sample("fashion-mnist", k, n=3, seed=11, registry=eight_labels.root) for k in labels])
+    assert torch.allclose(x, singles, atol=1e-5, rtol=0)  # one vmapped call: equal up to float rounding
+    assert torch.equal(x, router.sample("fashion-mnist", labels=labels, n=3, seed=11, registry=eight_labels.root))
+    assert any(k[0] == "stack" for k in router.cache._items)  # the stacked weights are cached, not rebuilt
+
+
+def test_a_retrained_label_is_seen_by_the_stacked_path(eight_labels) -> None:
+    router = Router()
+    before = router.sample("fashion-mnist", labels=list(range(8)), n=1, seed=0, registry=eight_labels.root)
+    add_generator(eight_labels, "fashion-mnist", 5, seed=42)
+    eight_labels.reindex()
+    after = router.sample("fashion-mnist", labels=list(range(8)), n=1, seed=0, registry=eight_labels.root)
+    assert torch.equal(before[:5], after[:5]) and not torch.allclose(before[5], after[5])
+
+
+def test_bf16_inference_is_close_to_fp32(eight_labels) -> None:
+    x32 = zoo.sample("fashion-mnist", 2, n=4, seed=1, registry=eight_labels.root)
+    x16 = zoo.sample("fashion-mnist", 2, n=4, seed=1, registry=eight_labels.root, dtype=torch.bfloat16)
+    assert x16.dtype == torch.bfloat16 and (x16.float() - x32).abs().max() < 0.05
+    with pytest.raises(InvalidRequest, match="floating torch dtype"):
+        zoo.sample("fashion-mnist", 2, n=1, registry=eight_labels.root, dtype=torch.int8)
+
+
+def test_interpolation_ends_are_the_seeds_latents(eight_labels) -> None:
+    walk = zoo.interpolate("fashion-mnist", 4, seeds=(3, 8), steps=5, registry=eight_labels.root)
+    assert walk.shape == (5, 1, 28, 28)
+    for end, seed in ((walk[0], 3), (walk[-1], 8)):
+        assert torch.allclose(end, zoo.sample("fashion-mnist", 4, n=1, seed=seed, registry=eight_labels.root)[0],
+                              atol=1e-5)
+    with pytest.raises(InvalidRequest, match="steps"):
+        zoo.interpolate("fashion-mnist", 4, seeds=(3, 8), steps=1, registry=eight_labels.root)
+    with pytest.raises(InvalidRequest, match="two seeds"):
+        zoo.interpolate("fashion-mnist", 4, seeds=(3,), registry=eight_labels.root)
+
+
+def test_model_card_of_one_data_set(eight_labels) -> None:
+    card = zoo.model_card("fashion-mnist", registry=eight_labels.root)
+    assert card.startswith("# wcgan-zoo generators") and "| 7 | Sneaker |" in card
