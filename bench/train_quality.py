@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bundled import lend_classifier  # noqa: E402
+
 from registry import LocalRegistry  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.metrics import classifier_extractor, evaluate  # noqa: E402

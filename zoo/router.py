@@ -10,15 +10,15 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .card import render_card
 from .catalog import Catalog, DatasetInfo
 from .errors import EntryNotFound, InvalidRequest
 from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
-from .card import render_card
 from .sampling import check_seed, generate, latents, random_seed, slerp
-from .stacked import MAX_IMAGES_PER_NET, MAX_STACK, MIN_STACK, StackedGenerators, signature
 from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
 from .specs import DatasetSpec
+from .stacked import MAX_IMAGES_PER_NET, MAX_STACK, MIN_STACK, StackedGenerators, signature
 
 __all__ = ["Router", "RouterConfig"]
 

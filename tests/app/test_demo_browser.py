@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from demo_server import CHROMIUM, CHROMIUM_FLAGS, demo_server
 import torch
+from demo_server import CHROMIUM, CHROMIUM_FLAGS, demo_server
 from playwright.sync_api import Page, expect, sync_playwright
 
 from registry import LocalRegistry

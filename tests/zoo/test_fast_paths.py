@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import add_generator
 
 import zoo
-from conftest import add_generator
 from zoo.errors import InvalidRequest
 from zoo.router import Router
 from zoo.stacked import MIN_STACK

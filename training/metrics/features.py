@@ -18,7 +18,7 @@ from registry.atomic import atomic_write_bytes
 from registry.files import encode_extra, read_extra
 
 from ..errors import DataNotFound
-from .classifier import DomainClassifier, classifier_name, load_classifier
+from .classifier import classifier_name, load_classifier
 
 __all__ = ["Extractor", "classifier_extractor", "inception_extractor", "extract", "real_features",
            "DEFAULT_INCEPTION"]
