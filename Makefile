@@ -37,9 +37,12 @@ debs:
 test: debs $(VENV)/.installed-test $(OLAH)
 	$(PY) -m pytest
 
+# Figures to bench/results/*.json; about 15 minutes on 2 cores.
 bench: $(VENV)/.installed-test
 	$(PY) bench/sample.py
+	$(PY) bench/sample_many.py
 	$(PY) bench/train.py
+	$(PY) bench/train_quality.py
 
 clean:
 	rm -rf $(VENV) .venv-olah build *.egg-info
