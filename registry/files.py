@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import struct
 from dataclasses import dataclass
@@ -94,7 +95,8 @@ def read_meta(path: Path) -> GeneratorMeta:
     with open(path, "rb") as f:
         head = f.read(8)
         n = struct.unpack("<Q", head)[0] if len(head) == 8 else 0
-        data = head + f.read(min(n, _MAX_HEADER))
+        # Never ask for more than the file holds: a hostile length would make read() allocate it first.
+        data = head + f.read(min(n, _MAX_HEADER, max(0, os.fstat(f.fileno()).st_size - 8)))
     return GeneratorMeta.from_header(read_header(data, source=str(path)), source=str(path))
 
 

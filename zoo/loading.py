@@ -26,6 +26,7 @@ def generator_from_file(gf: GeneratorFile, *, device: torch.device | str = "cpu"
         if from_cfg != from_meta:
             raise InvalidMeta(f"{meta.dataset}/{meta.label}: arch_config gives {name} {from_cfg!r}, "
                               f"expected it to equal the header's {from_meta!r}")
+    _check_shapes(gf, cfg)
     net = build_generator(cfg)
     # Files may store fp16 to stay small; compute in the net's own dtype.
     own = net.state_dict()  # built once: it is a fresh dict on every call
@@ -47,6 +48,22 @@ class LabelBound(nn.Module):
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z, torch.full((z.shape[0],), self.label, dtype=torch.long, device=z.device))
+
+
+def _check_shapes(gf: GeneratorFile, cfg: NetConfig) -> None:
+    """The file's tensors against the architecture its header names, on the meta device: a hostile header
+    (say, width 10**6) costs no memory, and the weights are refused before anything is built."""
+    with torch.device("meta"):
+        expected = build_generator(cfg).state_dict()
+    where = f"{gf.meta.dataset}/{gf.meta.label}"
+    if expected.keys() != gf.tensors.keys():
+        odd = sorted(expected.keys() ^ gf.tensors.keys())[:3]
+        raise CorruptFile(f"{where}: weights do not fit architecture {cfg.arch!r}: tensors {odd} differ")
+    for k, want in expected.items():
+        got = gf.tensors[k]
+        if got.shape != want.shape or got.is_floating_point() != want.is_floating_point():
+            raise CorruptFile(f"{where}: tensor {k!r} is {got.dtype} {tuple(got.shape)}, architecture {cfg.arch!r} "
+                              f"expects {want.dtype} {tuple(want.shape)}")
 
 
 def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig, dataset: str, label: int | None,

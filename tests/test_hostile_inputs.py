@@ -1,0 +1,164 @@
+"""Hostile files and inputs: each refused with a clear, typed error, with no large allocation and no code
+executed; the parsers fuzzed with hypothesis (seeded and bounded, so `make test` stays repeatable)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import pickle
+import struct
+import tracemalloc
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from safetensors.torch import save as st_save
+
+import zoo
+from conftest import tree_digest
+from registry import CorruptFile, InvalidMeta, InvalidName, LocalRegistry, RegistryError, read_generator, read_meta
+from registry.files import read_header
+from registry.index import load_index
+from zoo.errors import ZooError
+from zoo.labels import parse_labels
+from zoo.loading import generator_from_file
+from zoo.specs import builtin_spec
+
+FUZZ = settings(derandomize=True, max_examples=300, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def label_file(reg: LocalRegistry, label: int = 0) -> Path:
+    return reg.path_of("fashion-mnist", label)
+
+
+def test_a_header_length_far_beyond_the_file_allocates_nothing(make_registry) -> None:
+    reg = make_registry({"fashion-mnist": [0]})
+    label_file(reg).write_bytes(struct.pack("<Q", 2**60) + b"{}")
+    tracemalloc.start()
+    with pytest.raises(CorruptFile, match="truncated or not safetensors"):
+        read_meta(label_file(reg))
+    with pytest.raises(RegistryError):  # the index's sha256 refuses it first
+        reg.read_generator("fashion-mnist", 0)
+    with pytest.raises(CorruptFile):
+        read_generator(label_file(reg))  # and unindexed, the parser does
+    assert tracemalloc.get_traced_memory()[1] < 1 << 20  # peak under 1 MB
+    tracemalloc.stop()
+
+
+def test_a_header_that_is_not_json(tmp_path) -> None:
+    path = tmp_path / "x.safetensors"
+    path.write_bytes(struct.pack("<Q", 5) + b"{nope" + b"\0" * 16)
+    with pytest.raises(CorruptFile, match="not valid JSON"):
+        read_generator(path)
+
+
+def test_weights_that_do_not_fit_the_named_architecture(make_registry) -> None:
+    reg = make_registry({"fashion-mnist": [0]})
+    gf = reg.read_generator("fashion-mnist", 0)
+    bad_shape = dict(gf.tensors)
+    key = next(k for k, v in bad_shape.items() if v.dim() == 4)
+    bad_shape[key] = torch.zeros(3, 3, 3, 3)
+    with pytest.raises(CorruptFile, match=f"tensor '{key}'.*expects"):
+        generator_from_file(dataclasses.replace(gf, tensors=bad_shape))
+    bad_dtype = {k: (v.to(torch.int32) if v.is_floating_point() else v) for k, v in gf.tensors.items()}
+    with pytest.raises(CorruptFile, match="expects"):
+        generator_from_file(dataclasses.replace(gf, tensors=bad_dtype))
+    # A header naming a huge architecture is refused from shapes alone: nothing of that size is built.
+    huge = json.loads(json.dumps(gf.meta.arch_config)) | {"width": 4096}
+    tracemalloc.start()
+    with pytest.raises(CorruptFile):
+        generator_from_file(dataclasses.replace(gf, meta=dataclasses.replace(gf.meta, arch_config=huge)))
+    assert tracemalloc.get_traced_memory()[1] < 64 << 20
+    tracemalloc.stop()
+
+
+def test_metadata_naming_a_place_outside_the_registry(make_registry) -> None:
+    reg = make_registry({"fashion-mnist": [0]})
+    gf = reg.read_generator("fashion-mnist", 0)
+    header = gf.meta.to_header() | {"dataset": "../../etc"}
+    label_file(reg).write_bytes(st_save(gf.tensors, metadata=header))
+    with pytest.raises((InvalidMeta, InvalidName)):
+        read_meta(label_file(reg))
+    assert reg.reindex() and "fashion-mnist" not in reg.index()["datasets"]  # left out, and said why
+
+
+def test_an_index_pointing_outside_the_registry_is_never_followed(make_registry, tmp_path) -> None:
+    reg = make_registry({"fashion-mnist": [0]})
+    outside = tmp_path / "outside.safetensors"
+    outside.write_bytes(b"must never be read")
+    index = json.loads((reg.root / "index.json").read_text())
+    index["datasets"]["fashion-mnist"]["generators"]["0"]["file"] = str(outside)
+    (reg.root / "index.json").write_text(json.dumps(index))
+    before = outside.stat().st_atime_ns
+    x = zoo.sample("fashion-mnist", 0, n=1, seed=0, registry=reg.root)  # served from its own place
+    assert x.shape == (1, 1, 28, 28) and outside.stat().st_atime_ns == before
+
+
+class _Marker:
+    """Unpickling this would create a file: the proof that code ran."""
+    path = ""
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_a_pickle_renamed_safetensors_is_refused_and_never_run(make_registry, tmp_path) -> None:
+    reg = make_registry({"fashion-mnist": [0]})
+    marker = tmp_path / "code-ran"
+    _Marker.path = str(marker)
+    payload = pickle.dumps({"weights": _Marker()})
+    label_file(reg).write_bytes(payload)
+    torch.save({"weights": _Marker()}, tmp_path / "torch-pickle.pt")
+    label_file(reg, 0).with_name("label-00001.safetensors").write_bytes((tmp_path / "torch-pickle.pt").read_bytes())
+    for label in (0, 1):
+        with pytest.raises(RegistryError):
+            reg.read_generator("fashion-mnist", label)
+        with pytest.raises(RegistryError):
+            zoo.sample("fashion-mnist", label, registry=reg.root)
+    assert not marker.exists()
+
+
+def test_a_bad_file_never_changes_what_is_stored(make_registry) -> None:
+    reg = make_registry({"fashion-mnist": [0, 1]})
+    label_file(reg, 1).write_bytes(b"\0" * 64)
+    before = tree_digest(reg.root)
+    with pytest.raises(RegistryError):
+        zoo.sample("fashion-mnist", 1, registry=reg.root)
+    assert tree_digest(reg.root) == before
+
+
+@FUZZ
+@given(st.binary(max_size=512))
+def test_fuzz_header_parser(data: bytes) -> None:
+    try:
+        read_header(data, source="fuzz")
+    except (CorruptFile, InvalidMeta):
+        pass
+
+
+@FUZZ
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+                    max_leaves=20))
+def test_fuzz_index_parser(tmp_path_factory, value) -> None:
+    root = tmp_path_factory.mktemp("fuzz-index")
+    (root / "index.json").write_text(json.dumps(value))
+    try:
+        index = load_index(root)
+    except CorruptFile:
+        return
+    assert isinstance(index["datasets"], dict)
+
+
+@FUZZ
+@given(st.text(max_size=24))
+def test_fuzz_label_parsers(text: str) -> None:
+    spec = builtin_spec("fashion-mnist")
+    for parse in (spec.resolve_label, lambda t: parse_labels(t, spec)):
+        try:
+            parse(text)
+        except ZooError:
+            pass
+
