@@ -25,6 +25,7 @@ __all__ = ["Router", "RouterConfig"]
 log = logging.getLogger(__name__)
 Label = int | str
 _MAX_ROUTES = 65536
+_SMALL_REQUEST = 1024  # images; below this no request can come near the output bound
 _CPU = torch.device("cpu")
 
 
@@ -33,9 +34,10 @@ class RouterConfig:
     max_n: int = 4096  # largest n one call may ask for
     chunk: int = 256  # images per forward pass: bounds peak memory for large n
     cache_bytes: int = 1 << 30  # loaded generators kept in memory, by parameter + buffer bytes
+    max_output_bytes: int = 1 << 30  # a request whose images would exceed this is refused before any work
 
     def __post_init__(self) -> None:
-        for name in ("max_n", "chunk", "cache_bytes"):
+        for name in ("max_n", "chunk", "cache_bytes", "max_output_bytes"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise InvalidRequest(f"RouterConfig.{name}: expected a positive integer, got {v!r}")
@@ -149,6 +151,8 @@ class Router:
             raise InvalidRequest(f"labels: expected a non-empty list of class indices or names, got {labels!r}")
         wanted = [label] if labels is None else list(labels)
         n = self._check_n(n, z, per_label=labels is not None)
+        if n * len(wanted) > _SMALL_REQUEST:  # large enough to be worth a look before any work starts
+            self._check_size(dataset, n * len(wanted), dtype, registry)
         seed = random_seed() if seed is None else check_seed(seed)
         dev = _CPU if device is None else torch.device(device)
         nets = [self._net(dataset, lab, dev, registry, dtype) for lab in wanted]
@@ -204,6 +208,14 @@ class Router:
             if spec.name in reg.datasets():
                 return render_card(reg, datasets=[spec.name], front_matter=False)
         raise EntryNotFound(f"no registry holds generators for {spec.name!r}; see `zoo list`")
+
+    def _check_size(self, dataset: str, images: int, dtype: torch.dtype, registry: RegistryArg) -> None:
+        c, h, w = self.spec(dataset, registry=registry).image_shape
+        need = images * c * h * w * dtype.itemsize
+        if need > self.config.max_output_bytes:
+            raise InvalidRequest(f"{images} images of {c}x{h}x{w} would take {need / 2**20:.0f} MiB, above the "
+                                 f"limit of {self.config.max_output_bytes / 2**20:.0f} MiB "
+                                 "(RouterConfig.max_output_bytes); ask for fewer images per call")
 
     def _check_n(self, n: object, z: torch.Tensor | None, *, per_label: bool) -> int:
         if z is not None:

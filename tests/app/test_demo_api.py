@@ -80,3 +80,18 @@ def test_eight_concurrent_clients_all_complete(url: str) -> None:
 
     with ThreadPoolExecutor(8) as pool:
         assert list(pool.map(one, range(8), timeout=300)) == [16] * 8
+
+
+def test_a_burst_is_answered_or_refused_and_the_server_stays_up(client: Client) -> None:
+    jobs = [client.submit("fashion-mnist", k % 10, 2, k, api_name="/sample") for k in range(120)]
+    outcomes = []
+    for job in jobs:
+        try:
+            outcomes.append(len(job.result(timeout=300)[0]))
+        except Exception as e:  # noqa: BLE001 - the refusal is the outcome under test
+            outcomes.append(str(e))
+    answered = [o for o in outcomes if o == 2]
+    refused = [o for o in outcomes if o != 2]
+    assert answered and all("queue is full" in str(o).lower() for o in refused), set(map(str, refused))
+    gallery, _ = client.predict("fashion-mnist", 1, 2, 0, api_name="/sample")  # still serving
+    assert len(gallery) == 2

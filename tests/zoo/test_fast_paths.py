@@ -7,7 +7,7 @@ from conftest import add_generator
 
 import zoo
 from zoo.errors import InvalidRequest
-from zoo.router import Router
+from zoo.router import Router, RouterConfig
 from zoo.stacked import MIN_STACK
 
 
@@ -59,3 +59,11 @@ def test_interpolation_ends_are_the_seeds_latents(eight_labels) -> None:
 def test_model_card_of_one_data_set(eight_labels) -> None:
     card = zoo.model_card("fashion-mnist", registry=eight_labels.root)
     assert card.startswith("# wcgan-zoo generators") and "| 7 | Sneaker |" in card
+
+
+def test_a_request_too_large_for_memory_is_refused_before_any_work(eight_labels) -> None:
+    router = Router(RouterConfig(max_output_bytes=4 << 20))  # 4 MiB: 1,338 images of 1x28x28 in fp32
+    with pytest.raises(InvalidRequest, match="above the limit of 4 MiB"):
+        router.sample("fashion-mnist", labels=list(range(8)), n=200, seed=0, registry=eight_labels.root)
+    assert len(router.cache) == 0  # refused before a single generator was loaded
+    assert router.sample("fashion-mnist", 0, n=1000, seed=0, registry=eight_labels.root).shape[0] == 1000
