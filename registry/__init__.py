@@ -3,7 +3,7 @@
 The registry knows files, in a folder or a Hub repo, never models; it reads only safetensors and JSON.
 """
 from .errors import (ChecksumMismatch, CorruptFile, EntryNotFound, HubUnavailable, InvalidMeta, InvalidName,
-                     RegistryError, RegistryNotFound, suggest)
+                     RegistryError, RegistryNotFound, StorageFull, suggest)
 from .files import GeneratorFile, read_generator, read_meta
 from .index import INDEX_NAME
 from .meta import FORMAT_VERSION, GeneratorMeta
@@ -15,5 +15,5 @@ __all__ = [
     "ChecksumMismatch", "CorruptFile", "DatasetSummary", "EntryNotFound", "FORMAT_VERSION", "GeneratorFile",
     "GeneratorMeta", "HubUnavailable", "INDEX_NAME", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
     "RegistryNotFound", "VerifyReport", "check_dataset_name", "check_label", "read_generator", "read_meta",
-    "suggest", "verify",
+    "StorageFull", "suggest", "verify",
 ]

@@ -1,11 +1,14 @@
 """Atomic file writes: a crash leaves either the old file or the new one, never half of one."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from .errors import StorageFull
 
 __all__ = ["atomic_write_bytes", "atomic_write_json", "create_json_once", "remove_stale_temporaries", "TEMP_PREFIX"]
 
@@ -22,8 +25,11 @@ def _write_temporary(path: Path, data: bytes) -> str:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull(f"{path}: no space left on the device ({e.strerror}); nothing was replaced, the "
+                              "previous file is as it was. Free some space and run the command again") from None
         raise
     return tmp
 

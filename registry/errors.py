@@ -13,6 +13,7 @@ __all__ = [
     "ChecksumMismatch",
     "InvalidMeta",
     "HubUnavailable",
+    "StorageFull",
     "suggest",
 ]
 
@@ -56,3 +57,7 @@ class InvalidMeta(RegistryError, ValueError):
 
 class HubUnavailable(RegistryError, ConnectionError):
     """The Hub cannot be asked (offline, unreachable, refusing) and the cache does not hold what was asked."""
+
+
+class StorageFull(RegistryError, OSError):
+    """A write found no space left; the file it would have replaced is untouched."""

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from registry.errors import (ChecksumMismatch, CorruptFile, EntryNotFound, HubUnavailable, InvalidMeta, InvalidName,
-                             RegistryError, RegistryNotFound, suggest)
+                             RegistryError, RegistryNotFound, StorageFull, suggest)
 
 __all__ = [
     "ZooError", "UnknownDataset", "UnknownLabel", "AmbiguousLabel", "LabelOutOfRange", "InvalidRequest",
     "UnknownArchitecture", "DuplicateArchitecture", "InvalidConfig",
     "RegistryError", "RegistryNotFound", "InvalidName", "EntryNotFound", "CorruptFile", "ChecksumMismatch",
-    "InvalidMeta", "HubUnavailable", "suggest", "LIBRARY_ERRORS",
+    "InvalidMeta", "HubUnavailable", "StorageFull", "suggest", "LIBRARY_ERRORS",
 ]
 
 
