@@ -76,6 +76,10 @@ class HubAccess:
         except HfHubHTTPError as e:
             raise HubUnavailable(f"{repo_id}@{revision}: {filename}: the Hub at {endpoint} answered "
                                  f"{_status(e)}") from None
+        except Exception as e:  # noqa: BLE001 - a broken transfer (cut, short, reset) in any client layer
+            first = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise HubUnavailable(f"{repo_id}@{revision}: downloading {filename} from {endpoint} failed ({first}); "
+                                 "nothing partial was kept: run the command again") from None
 
     def _not_found(self, repo_id: str, filename: str, revision: str, endpoint: str) -> Exception:
         """The Hub (and mirrors such as olah) say 'not found' alike for a repo, a revision and a file."""

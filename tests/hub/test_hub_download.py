@@ -14,6 +14,7 @@ import pytest
 import torch
 from click.testing import CliRunner
 from conftest import add_generator
+from cutting_proxy import CuttingProxy
 from hub_fixtures import bundled_repo_folder, hub, olah, published  # noqa: F401 - fixtures
 from huggingface_hub import hf_hub_download, snapshot_download
 
@@ -133,3 +134,20 @@ def test_checksum_mismatch_is_refused_and_not_cached(hub, published, bundled_rep
             zoo.sample("fashion-mnist", label=4, registry="hf://acme/tampered")
         assert "fashion-mnist/label-00004.safetensors" not in snapshot_files("acme/tampered")
     assert zoo.sample("fashion-mnist", label=5, n=1, registry="hf://acme/tampered").shape == (1, 1, 28, 28)
+
+
+@pytest.mark.parametrize("mode", ["cut", "truncate"])
+def test_an_interrupted_download_is_never_loaded_and_the_retry_succeeds(hub, published, monkeypatch, mode) -> None:
+    repo, _ = published
+    expected = zoo.sample("fashion-mnist", label=6, n=3, seed=2, registry=bundled_registry_path())
+    with CuttingProxy(hub.endpoint, mode=mode) as proxy:
+        monkeypatch.setenv("HF_ENDPOINT", proxy.endpoint)
+        if mode == "cut":  # the client resumes the dropped transfer itself (a Range request): whole file
+            assert torch.equal(zoo.sample("fashion-mnist", label=6, n=3, seed=2, registry=f"hf://{repo}"), expected)
+        else:  # half the bytes under a short length: refused, and nothing half is kept
+            with pytest.raises(HubUnavailable, match="downloading fashion-mnist/label-00006.safetensors .* failed"):
+                zoo.sample("fashion-mnist", label=6, n=3, seed=2, registry=f"hf://{repo}")
+            assert "fashion-mnist/label-00006.safetensors" not in snapshot_files(repo)
+        assert proxy.damaged == [f"/{repo}/resolve/{published[1]}/fashion-mnist/label-00006.safetensors"]
+        retry = zoo.sample("fashion-mnist", label=6, n=3, seed=2, registry=f"hf://{repo}")
+    assert torch.equal(retry, expected)
