@@ -7,7 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from demo_server import demo_server
+import urllib.request
+
+from demo_server import demo_server, listening_addresses
 from gradio_client import Client
 from PIL import Image
 
@@ -17,9 +19,14 @@ from app.handlers import enlarge, enlarge_grid
 pytestmark = pytest.mark.slow
 
 
+TOKEN = "hf_demoTokenThatMustNeverBeServed0123456789"
+WORKDIR: list[Path] = []
+
+
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with demo_server(tmp_path_factory.mktemp("demo")) as address:
+    WORKDIR.append(tmp_path_factory.mktemp("demo"))
+    with demo_server(WORKDIR[0], extra_env={"HF_TOKEN": TOKEN}) as address:  # a token in the server's env
         yield address
 
 
@@ -95,3 +102,13 @@ def test_a_burst_is_answered_or_refused_and_the_server_stays_up(client: Client) 
     assert answered and all("queue is full" in str(o).lower() for o in refused), set(map(str, refused))
     gallery, _ = client.predict("fashion-mnist", 1, 2, 0, api_name="/sample")  # still serving
     assert len(gallery) == 2
+
+
+def test_binds_loopback_only_and_never_serves_the_token(url: str, client: Client) -> None:
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    assert listening_addresses(port) == {"0100007F"}  # 127.0.0.1, nothing else, no public share
+    pages = [urllib.request.urlopen(url + path, timeout=10).read().decode() for path in ("", "config",
+                                                                                        "gradio_api/info")]
+    client.predict("fashion-mnist", 1, 1, 0, api_name="/sample")
+    assert pages[0] and all(TOKEN not in page for page in pages)
+    assert TOKEN not in (WORKDIR[0] / "demo.log").read_text()
