@@ -41,9 +41,9 @@ from zoo.nets import build_critic, build_generator  # noqa: E402
 CPU = torch.device("cpu")
 VARIANTS = {  # name -> TrainConfig overrides; "plain" is the textbook loop below
     "trainer (defaults)": {},
-    "fp32, for-loop Adam": {"precision": "fp32", "fused_adam": False},
+    "for-loop Adam": {"precision": "fp32", "fused_adam": False},
     "bf16 autocast": {"precision": "bf16"},
-    "channels-last": {"precision": "fp32", "channels_last": True},
+    "contiguous (no channels-last)": {"precision": "fp32", "channels_last": False},
     "torch.compile": {"precision": "fp32", "compile": True},
 }
 

@@ -68,7 +68,7 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
 @click.option("--progress/--no-progress", default=None, help="Live progress bars (default: on a terminal).")
 @click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
               help="bf16 autocast, fp32, or auto: bf16 only where the device computes it natively.")
-@click.option("--channels-last/--no-channels-last", default=False, show_default=True, help="NHWC memory layout.")
+@click.option("--channels-last/--no-channels-last", default=True, show_default=True, help="NHWC memory layout.")
 @click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (pays on long budgets).")
 def train(dataset: str | None, name: str | None, data: Path | None, labels: str, budget: str, workers: int,
           out: Path, resolution: int | None, channels: str, arch: str, preset: str, batch_size: int,

@@ -51,7 +51,7 @@ class TrainConfig:
     checkpoint_s: float = 60.0  # seconds between resume checkpoints
     # Speed options (bench/train.py measures each): results stay within noise of the plain fp32 loop.
     precision: str = "auto"  # fp32 | bf16 (autocast) | auto: bf16 only where the device computes it natively
-    channels_last: bool = False  # NHWC tensors and weights; pays on GPUs and bf16 CPUs, not on fp32 CPUs
+    channels_last: bool = True  # NHWC tensors and weights: 1.16-1.26x here (bench/train.py), same weights
     compile: bool = False  # torch.compile the generator: ~30 s of compiling, for long budgets only
     fused_adam: bool = True  # one fused kernel per optimizer step instead of one per parameter
 

@@ -99,7 +99,11 @@ def test_a_burst_is_answered_or_refused_and_the_server_stays_up(client: Client) 
             outcomes.append(str(e))
     answered = [o for o in outcomes if o == 2]
     refused = [o for o in outcomes if o != 2]
-    assert answered and all("queue is full" in str(o).lower() for o in refused), set(map(str, refused))
+    # Refusals are the queue's "full" answer or gradio_client cancelling a job it was refused; never a hang
+    # (job.result would raise TimeoutError) and never a server error.
+    assert all("queue is full" in str(o).lower() or str(o).startswith("CancelledError") for o in refused), \
+        set(map(str, refused))
+    assert len(answered) >= len(outcomes) // 2
     gallery, _ = client.predict("fashion-mnist", 1, 2, 0, api_name="/sample")  # still serving
     assert len(gallery) == 2
 

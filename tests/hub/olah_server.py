@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from server_process import accepts, free_port, server_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,12 +23,6 @@ def olah_cli() -> Path:
         raise RuntimeError(f"olah is not installed at {path}: run `make test`, which creates .venv-olah, "
                            "or point OLAH_CLI at an olah-cli")
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _git(cwd: Path, *args: str) -> str:
@@ -62,32 +55,13 @@ class OlahServer:
 
 @contextmanager
 def olah_server(workdir: Path) -> Iterator[OlahServer]:
-    port = _free_port()
+    port = free_port()
     mirrors, state = workdir / "mirrors", workdir / "olah-state"
     mirrors.mkdir(parents=True)
     state.mkdir()
     config = workdir / "config.toml"
     config.write_text(f'[basic]\nhost = "127.0.0.1"\nport = {port}\nrepos-path = "{state}"\n'
                       f'mirrors-path = ["{mirrors}"]\n\n[accessibility]\noffline = true\n')
-    log = (workdir / "olah.log").open("wb")
-    proc = subprocess.Popen([str(olah_cli()), "-c", str(config)], cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("olah did not start: " + (workdir / "olah.log").read_text()[-2000:]) from None
-                time.sleep(0.2)
+    with server_process([str(olah_cli()), "-c", str(config)], workdir=workdir, name="olah", ready=accepts(port),
+                        timeout=60):
         yield OlahServer(f"http://127.0.0.1:{port}", mirrors)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()

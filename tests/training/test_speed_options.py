@@ -12,7 +12,8 @@ from training.speed import native_bf16, use_bf16
 from training.wgan_gp import new_state, train_steps
 
 CPU = torch.device("cpu")
-BASE = TrainConfig(preset="tiny", latent_dim=16, batch_size=16, max_steps=3, precision="fp32", fused_adam=False)
+BASE = TrainConfig(preset="tiny", latent_dim=16, batch_size=16, max_steps=3, precision="fp32", fused_adam=False,
+                   channels_last=False)
 
 
 @pytest.fixture(scope="module")
