@@ -8,6 +8,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is i
 
 import gradio as gr  # noqa: E402
 
+from zoo.errors import EntryNotFound  # noqa: E402
+
 from .handlers import Handlers, Limits  # noqa: E402
 
 __all__ = ["build_demo", "launch", "THEME"]
@@ -23,7 +25,7 @@ def build_demo(registry: Any = None, *, max_queue: int = 64) -> gr.Blocks:
     h = Handlers(registry)
     names = h.datasets()
     if not names:
-        raise gr.Error("the configured registries hold no generators; train some, or pass --registry")
+        raise EntryNotFound("the configured registries hold no generators; train some, or pass --registry")
     first = "fashion-mnist" if "fashion-mnist" in names else names[0]
     classes = h.class_choices(first)
     with gr.Blocks(title="wcgan-zoo demo", delete_cache=(600, 3600)) as demo:
