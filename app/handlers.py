@@ -3,9 +3,11 @@ HTTP API takes values the widgets would never send; a bad one becomes a ``gr.Err
 page, never a traceback)."""
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import secrets
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +30,7 @@ class Limits:
     per_class = 8  # per class on the All classes tab
     steps = 16  # interpolation frames
     seed = 2**63 - 1
+    grid_files = 256  # PNG grids kept on disk for download at once
 
 
 def user_errors(fn: F) -> F:
@@ -85,6 +88,7 @@ class Handlers:
     def __init__(self, registry: Any = None) -> None:
         self.registry = registry
         self._files = Path(tempfile.mkdtemp(prefix="wcgan-zoo-demo-"))
+        atexit.register(shutil.rmtree, self._files, ignore_errors=True)
 
     # -- choices ------------------------------------------------------------------------------
     def datasets(self) -> list[str]:
@@ -122,7 +126,14 @@ class Handlers:
         gallery = [(enlarge(img), f"{name} · seed {seed} · #{i}") for i, img in enumerate(images)]
         path = self._files / f"{dataset}-{name.replace('/', '_')}-seed{seed}-n{n}.png"
         zoo.grid(x).save(path)
+        self._keep_newest(Limits.grid_files)
         return gallery, str(path)
+
+    def _keep_newest(self, count: int) -> None:
+        """A long-running demo keeps only its newest grid files (gradio serves its own copies)."""
+        files = sorted(self._files.glob("*.png"), key=lambda p: p.stat().st_mtime_ns)
+        for old in files[:-count]:
+            old.unlink(missing_ok=True)
 
     @user_errors
     def all_classes(self, dataset: str, per_class: Any, seed: Any) -> Image.Image:
