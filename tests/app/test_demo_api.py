@@ -96,7 +96,7 @@ def test_a_burst_is_answered_or_refused_and_the_server_stays_up(client: Client) 
         try:
             outcomes.append(len(job.result(timeout=300)[0]))
         except Exception as e:  # noqa: BLE001 - the refusal is the outcome under test
-            outcomes.append(str(e))
+            outcomes.append(f"{type(e).__name__}: {e}")
     answered = [o for o in outcomes if o == 2]
     refused = [o for o in outcomes if o != 2]
     # Refusals are the queue's "full" answer or gradio_client cancelling a job it was refused; never a hang
