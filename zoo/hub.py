@@ -80,19 +80,18 @@ def pull(repo: str, *, revision: str | None = None, dataset: str | None = None,
     """Download into the Hub cache the generators of ``repo`` (all, or one data set's, or some labels of it),
     each checked against the index's sha256; afterwards ``registry="hf://..."`` works offline."""
     reg = HubRegistry(HubLocation.parse(repo, revision))
+    published = list(reg.datasets())
     if labels is not None and dataset is None:
-        if len(reg.datasets()) != 1:
-            raise InvalidRequest(f"pull: labels={labels!r} needs dataset=, one of: {', '.join(reg.datasets())}")
-        dataset = next(iter(reg.datasets()))
-    names = [reg.require_dataset(dataset).name] if dataset else list(reg.datasets())
+        if len(published) != 1:
+            raise InvalidRequest(f"pull: labels={labels!r} needs dataset=, one of: {', '.join(published)}")
+        dataset = published[0]
+    names = [reg.require_dataset(dataset).name] if dataset else published
     wanted: list[tuple[str, int | None]] = []
     for name in names:
-        held = reg.labels(name)
         if labels is not None:
-            spec = Catalog().spec(name, [reg])
-            wanted += [(name, label) for label in parse_labels(labels, spec)]
+            wanted += [(name, label) for label in parse_labels(labels, Catalog().spec(name, [reg]))]
         else:
-            wanted += [(name, label) for label in held] + ([(name, None)] if reg.has(name, None) else [])
+            wanted += [(name, label) for label in reg.labels(name)] + ([(name, None)] if reg.has(name, None) else [])
     paths = [reg.fetch(name, label) for name, label in tqdm(wanted, desc=f"pull {reg.where}", unit="file")]
     if labels is None:
         for name in names:

@@ -267,5 +267,5 @@ def _memo_key(dataset: object, label: object, device: torch.device, registry: Re
     except TypeError:
         return None
     env = os.environ
-    return (dataset, label, str(device), str(dtype), reg_key, env.get(ENV_REGISTRY), env.get(ENV_CACHE), env.get("XDG_CACHE_HOME"),
-            env.get("HF_HOME"), env.get("HF_HUB_CACHE"), env.get("HF_ENDPOINT"))
+    return (dataset, label, str(device), str(dtype), reg_key, env.get(ENV_REGISTRY), env.get(ENV_CACHE),
+            env.get("XDG_CACHE_HOME"), env.get("HF_HOME"), env.get("HF_HUB_CACHE"), env.get("HF_ENDPOINT"))
