@@ -6,7 +6,8 @@ import click
 
 @click.command("demo")
 @click.option("--registry", "-r", "registries", multiple=True, metavar="PATH|hf://ORG/NAME",
-              help="Registry searched first (repeatable); then $ZOO_REGISTRY and the bundled registry.")
+              help="Registry to serve (repeatable): the whole search path, in order. "
+                   "Default: $ZOO_REGISTRY, the bundled registry, the user cache.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 exposes the demo to the network.")
 @click.option("--port", type=click.IntRange(1, 65535), default=7860, show_default=True)

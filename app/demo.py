@@ -41,6 +41,7 @@ def build_demo(registry: Any = None, *, max_queue: int = 64) -> gr.Blocks:
                 dice = gr.Button("Random seed", elem_id="random-seed", scale=0)
             generate = gr.Button("Generate", variant="primary", elem_id="generate")
             gallery = gr.Gallery(label="Samples", columns=8, height="auto", format="png", elem_id="gallery")
+            served_by = gr.Markdown(elem_id="served-by")
             grid_file = gr.File(label="PNG grid", elem_id="grid-file")
         with gr.Tab("All classes"):
             with gr.Row():
@@ -63,7 +64,7 @@ def build_demo(registry: Any = None, *, max_queue: int = 64) -> gr.Blocks:
 
         dataset.change(h.on_dataset, dataset, [label, walk_label, card], api_name="classes")
         dice.click(h.random_seed, None, seed, api_name="random_seed")
-        generate.click(h.sample, [dataset, label, n, seed], [gallery, grid_file], api_name="sample")
+        generate.click(h.sample, [dataset, label, n, seed], [gallery, grid_file, served_by], api_name="sample")
         show_all.click(h.all_classes, [dataset, per_class, all_seed], all_grid, api_name="all_classes")
         walk.click(h.interpolate, [dataset, walk_label, seed_a, seed_b, steps], strip, api_name="interpolate")
         refresh.click(h.card, dataset, card, api_name="card")

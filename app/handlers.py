@@ -115,19 +115,20 @@ class Handlers:
 
     # -- the tabs -----------------------------------------------------------------------------
     @user_errors
-    def sample(self, dataset: str, label: Any, n: Any, seed: Any) -> tuple[list[tuple[Image.Image, str]], str]:
+    def sample(self, dataset: str, label: Any, n: Any, seed: Any
+               ) -> tuple[list[tuple[Image.Image, str]], str, str]:
+        """The gallery, the PNG grid's path, and which generator served it (provenance, in Markdown)."""
         n = whole(n, "number of images", 1, Limits.images)
         seed = whole(seed, "seed", 0, Limits.seed)
-        label = class_label(label)
-        x = zoo.sample(dataset, label, n=n, seed=seed, registry=self.registry)
-        spec = zoo.spec(dataset, registry=self.registry)
-        name = spec.class_names[spec.resolve_label(label)]
+        served = zoo.which(dataset, class_label(label), registry=self.registry)
+        x = zoo.sample(dataset, served.label, n=n, seed=seed, registry=self.registry)
+        name = served.class_name
         images = zoo.to_pil(x)
         gallery = [(enlarge(img), f"{name} · seed {seed} · #{i}") for i, img in enumerate(images)]
         path = self._files / f"{dataset}-{name.replace('/', '_')}-seed{seed}-n{n}.png"
         zoo.grid(x).save(path)
         self._keep_newest(Limits.grid_files)
-        return gallery, str(path)
+        return gallery, str(path), provenance_text(served)
 
     def _keep_newest(self, count: int) -> None:
         """A long-running demo keeps only its newest grid files (gradio serves its own copies)."""
@@ -154,6 +155,12 @@ class Handlers:
     @user_errors
     def card(self, dataset: str) -> str:
         return zoo.model_card(dataset, registry=self.registry)
+
+
+def provenance_text(served: zoo.Provenance) -> str:
+    m = served.meta
+    return (f"Served by the **{served.kind}** generator `{served.file.name}` of `{served.registry}` "
+            f"({m.arch}, {m.steps} steps, {m.seconds:.0f} s of training).")
 
 
 def enlarge_grid(img: Image.Image) -> Image.Image:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -84,14 +83,15 @@ def main() -> None:
     train_seconds = time.monotonic() - t0
     if args.classifier_from is not None:  # the same features as the bundled zoo's metrics, and 7 minutes saved
         for root in roots.values():
-            shutil.copytree(args.classifier_from / DATASET / "extras", root / DATASET / "extras", dirs_exist_ok=True)
+            LocalRegistry.create(root).adopt_extra(LocalRegistry(args.classifier_from), DATASET, "classifier")
         classifier = {"test_accuracy": float(LocalRegistry(roots["per-label"]).read_extra(DATASET, "classifier")[1]
                                              ["test_accuracy"])}
     else:
         classifier = train_classifier(LocalRegistry.create(roots["per-label"]), DATASET,
                                       _split(DATASET, 10, None, "train"), _split(DATASET, 10, None, "test"),
                                       num_classes=10, epochs=3)
-        shutil.copytree(roots["per-label"] / DATASET / "extras", roots["conditional"] / DATASET / "extras")
+        LocalRegistry.create(roots["conditional"]).adopt_extra(LocalRegistry(roots["per-label"]), DATASET,
+                                                               "classifier")
     results = {"core_seconds": args.budget * len(LABELS), "n": args.n, "preset": args.preset,
                "classifier_test_accuracy": classifier["test_accuracy"], "train_wall_seconds": train_seconds}
     for mode, root in roots.items():

@@ -8,12 +8,15 @@ from .files import GeneratorFile, read_generator, read_meta
 from .index import INDEX_NAME
 from .meta import FORMAT_VERSION, GeneratorMeta
 from .names import check_dataset_name, check_label
+from .protocol import Registry
+from .records import DatasetEntry, ExtraRecord, GeneratorRecord, Index
 from .store import DatasetSummary, LocalRegistry
 from .verify import VerifyReport, verify
 
 __all__ = [
-    "ChecksumMismatch", "CorruptFile", "DatasetSummary", "EntryNotFound", "FORMAT_VERSION", "GeneratorFile",
-    "GeneratorMeta", "HubUnavailable", "INDEX_NAME", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
+    "ChecksumMismatch", "CorruptFile", "DatasetEntry", "DatasetSummary", "EntryNotFound", "ExtraRecord",
+    "FORMAT_VERSION", "GeneratorFile", "GeneratorMeta", "GeneratorRecord", "HubUnavailable", "INDEX_NAME", "Index",
+    "Registry", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
     "RegistryNotFound", "VerifyReport", "check_dataset_name", "check_label", "read_generator", "read_meta",
     "StorageFull", "suggest", "verify",
 ]

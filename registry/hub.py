@@ -12,18 +12,18 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
 import torch
 
 from .errors import ChecksumMismatch, EntryNotFound, InvalidName, suggest
 from .files import GeneratorFile, read_extra, read_placed_generator, sha256_file
 from .hub_access import HubAccess
 from .index import INDEX_NAME, load_index
+from .meta import GeneratorMeta
 from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
+from .records import DatasetEntry, GeneratorRecord, Index
 from .summary import DatasetSummary, ranges, summarise
 
-__all__ = ["HUB_SCHEME", "HubLocation", "HubRegistry", "is_hub_url", "open_hub_registry"]
+__all__ = ["HUB_SCHEME", "HubLocation", "HubRegistry", "is_hub_url"]
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +81,15 @@ class HubRegistry:
     def where(self) -> str:
         return f"{HUB_SCHEME}{self.location.repo_id}@{self.location.revision}"
 
-    def index(self) -> dict[str, Any]:
+    def index(self) -> Index:
         return self._index
 
-    def _entry(self, dataset: str) -> dict[str, Any]:
-        entry = self._index["datasets"].get(check_dataset_name(dataset), {})
-        return entry if isinstance(entry, dict) else {}
+    def _entry(self, dataset: str) -> DatasetEntry:
+        return self._index.entry(check_dataset_name(dataset))
 
-    def _indexed(self, dataset: str, label: int | None) -> dict[str, Any] | None:
+    def _indexed(self, dataset: str, label: int | None) -> GeneratorRecord | None:
         entry = self._entry(dataset)
-        return entry.get("conditional") if label is None else entry.get("generators", {}).get(str(check_label(label)))
+        return entry.conditional if label is None else entry.generators.get(check_label(label))
 
     # -- generators ----------------------------------------------------------------------------
     def path_of(self, dataset: str, label: int | None) -> Path:
@@ -101,7 +100,7 @@ class HubRegistry:
         return self._indexed(dataset, label) is not None
 
     def labels(self, dataset: str) -> list[int]:
-        return sorted(int(k) for k in self._entry(dataset).get("generators", {}))
+        return sorted(self._entry(dataset).generators)
 
     def fetch(self, dataset: str, label: int | None) -> Path:
         """The generator's file in the local cache, downloaded on first use and checked against the index."""
@@ -110,24 +109,33 @@ class HubRegistry:
             have = self.labels(dataset)
             raise EntryNotFound(f"{self.where} publishes no generator for dataset {dataset!r}, label {label}; "
                                 f"published labels: {ranges(have) if have else '(none)'}"
-                                + ("" if dataset in self._index["datasets"]
-                                   else suggest(dataset, self._index["datasets"])))
-        return self._fetch_checked(generator_relpath(dataset, label), record["sha256"])
+                                + ("" if dataset in self._index.datasets
+                                   else suggest(dataset, self._index.datasets)))
+        return self._fetch_checked(generator_relpath(dataset, label), record.sha256)
+
+    def read_meta(self, dataset: str, label: int | None) -> GeneratorMeta:
+        """From the index: asking who serves a label downloads nothing."""
+        record = self._indexed(dataset, label)
+        if record is None:
+            self.fetch(dataset, label)  # raises the EntryNotFound that lists what is published
+        return record.meta  # type: ignore[union-attr]
 
     def read_generator(self, dataset: str, label: int | None) -> GeneratorFile:
         path = self.fetch(dataset, label)
-        return read_placed_generator(path, dataset, label, expected_sha256=self._indexed(dataset, label)["sha256"])
+        return read_placed_generator(path, dataset, label, expected_sha256=self._indexed(dataset, label).sha256)
+
+    def extras(self, dataset: str) -> list[str]:
+        return sorted(self._entry(dataset).extras)
 
     def fetch_extra(self, dataset: str, name: str) -> Path:
-        record = self._entry(dataset).get("extras", {}).get(name)
+        record = self._entry(dataset).extras.get(name)
         if record is None:
             raise EntryNotFound(f"{self.where} publishes no {name!r} for dataset {dataset!r}")
-        return self._fetch_checked(extra_relpath(dataset, name), record["sha256"])
+        return self._fetch_checked(extra_relpath(dataset, name), record.sha256)
 
     def read_extra(self, dataset: str, name: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
         path = self.fetch_extra(dataset, name)
-        expected = self._entry(dataset)["extras"][name]["sha256"]
-        tensors, metadata, _ = read_extra(path, expected_sha256=expected)
+        tensors, metadata, _ = read_extra(path, expected_sha256=self._entry(dataset).extras[name].sha256)
         return tensors, metadata
 
     def _fetch_checked(self, relpath: str, sha256: str) -> Path:
@@ -147,13 +155,13 @@ class HubRegistry:
 
     # -- data sets ----------------------------------------------------------------------------
     def datasets(self) -> dict[str, DatasetSummary]:
-        out = {n: self.dataset_summary(n) for n in sorted(self._index["datasets"])}
+        out = {n: self.dataset_summary(n) for n in sorted(self._index.datasets)}
         return {n: s for n, s in out.items() if s.labels or s.num_classes or s.conditional}
 
     def dataset_summary(self, name: str) -> DatasetSummary:
         entry = self._entry(name)
-        return summarise(name, entry, info=entry.get("info"), labels=tuple(self.labels(name)),
-                         conditional="conditional" in entry)
+        return summarise(name, entry, info=entry.info, labels=tuple(self.labels(name)),
+                         conditional=entry.conditional is not None)
 
     def require_dataset(self, name: str) -> DatasetSummary:
         known = self.datasets()
@@ -165,9 +173,3 @@ class HubRegistry:
 def _stamp(path: Path) -> tuple[int, int]:
     st = os.stat(path)
     return st.st_mtime_ns, st.st_size
-
-
-def open_hub_registry(text: str, revision: str | None = None) -> HubRegistry:
-    """``hf://ORG/NAME@REV`` opened with the environment's endpoint, token and offline setting."""
-    return HubRegistry(HubLocation.parse(text, revision))
-

@@ -11,6 +11,8 @@ Layout of a registry root (the same on disk and in a Hub model repo)::
     <dataset>/extras/<name>.safetensors     optional: models evaluation needs (the domain classifier)
     <dataset>/runs/label-00007/             training records: config.json, stats.jsonl
     <dataset>/cache/                        recomputable caches (reference features); never indexed
+
+``registry.layout`` is the one place that joins these paths.
 """
 from __future__ import annotations
 
@@ -21,18 +23,13 @@ from typing import Any
 
 from .errors import CorruptFile, RegistryError
 from .files import read_extra, read_generator
+from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD, extras_dir
 from .names import CONDITIONAL_FILE, check_dataset_name, parse_generator_filename
+from .records import INDEX_FORMAT, DatasetEntry, ExtraRecord, GeneratorRecord, Index
 
 __all__ = ["INDEX_NAME", "INDEX_FORMAT", "build_index", "holds_generators", "load_index", "read_json_file"]
 
 log = logging.getLogger(__name__)
-
-INDEX_NAME = "index.json"
-INDEX_FORMAT = 1
-DATASET_INFO = "dataset.json"
-METRICS = "metrics.json"
-RECORD = "record.json"  # how the registry's models were made: command, budget, hardware
-
 
 def read_json_file(path: Path) -> Any:
     try:
@@ -41,12 +38,13 @@ def read_json_file(path: Path) -> Any:
         raise CorruptFile(f"{path}: expected a JSON file: {e}") from None
 
 
-def load_index(root: Path) -> dict[str, Any]:
-    index = read_json_file(Path(root) / INDEX_NAME)
-    if not isinstance(index, dict) or not isinstance(index.get("datasets"), dict):
-        raise CorruptFile(f"{root / INDEX_NAME}: expected an object with 'datasets'; "
+def load_index(root: Path) -> Index:
+    path = Path(root) / INDEX_NAME
+    obj = read_json_file(path)
+    if not isinstance(obj, dict) or not isinstance(obj.get("datasets"), dict):
+        raise CorruptFile(f"{path}: expected an object with 'datasets'; "
                           "run `zoo registry reindex` to rebuild it from the files")
-    return index
+    return Index.from_json(obj, source=str(path))
 
 
 def dataset_folders(root: Path) -> list[Path]:
@@ -83,48 +81,55 @@ def holds_generators(root: Path) -> bool:
     return root.is_dir() and any(all_generator_files(folder) for folder in dataset_folders(root))
 
 
-def build_index(root: Path) -> tuple[dict[str, Any], list[str]]:
+def build_index(root: Path) -> tuple[Index, list[str]]:
     """Scan every file under ``root``; return the index and the files that had to be left out."""
     root = Path(root)
     problems: list[str] = []
-    datasets: dict[str, Any] = {}
+    datasets: dict[str, DatasetEntry] = {}
     for folder in dataset_folders(root):
-        entry: dict[str, Any] = {"generators": {}}
-        for extra, key in ((DATASET_INFO, "info"), (METRICS, "metrics"), (RECORD, "record")):
-            if (folder / extra).exists():
-                try:
-                    entry[key] = read_json_file(folder / extra)
-                except CorruptFile as e:
-                    problems.append(str(e))
-        for label, path in all_generator_files(folder).items():
-            try:
-                gf = read_generator(path)
-            except RegistryError as e:
-                problems.append(str(e))
-                log.warning("left out of the index: %s", e)
-                continue
-            if (gf.meta.dataset, gf.meta.label) != (folder.name, label):  # a file copied to the wrong place
-                problems.append(f"{path}: its meta says ({gf.meta.dataset!r}, {gf.meta.label}), "
-                                f"expected ({folder.name!r}, {label}) from its place")
-                continue
-            record = {"file": path.relative_to(root).as_posix(), "sha256": gf.sha256, "size": gf.size,
-                      "meta": gf.meta.to_json()}
-            if label is None:
-                entry["conditional"] = record
-            else:
-                entry["generators"][str(label)] = record
-        for path in sorted((folder / "extras").glob("*.safetensors")) if (folder / "extras").is_dir() else []:
-            try:
-                _, metadata, digest = read_extra(path)
-            except RegistryError as e:
-                problems.append(str(e))
-                continue
-            entry.setdefault("extras", {})[path.stem] = {"file": path.relative_to(root).as_posix(), "sha256": digest,
-                                                         "size": path.stat().st_size, "metadata": metadata}
-        names = {str(i): n for i, n in enumerate((entry.get("info") or {}).get("class_names") or [])}
-        for key, g in entry["generators"].items():
-            names.setdefault(key, g["meta"]["class_name"])
-        entry["class_names"] = names
-        if entry["generators"] or {"info", "conditional", "extras"} & entry.keys():
+        entry = _scan_dataset(root, folder, problems)
+        if entry.generators or entry.info is not None or entry.conditional or entry.extras:
             datasets[folder.name] = entry
-    return {"format_version": INDEX_FORMAT, "datasets": datasets}, problems
+    return Index(datasets, INDEX_FORMAT), problems
+
+
+def _scan_dataset(root: Path, folder: Path, problems: list[str]) -> DatasetEntry:
+    jsons: dict[str, Any] = {}
+    for name, key in ((DATASET_INFO, "info"), (METRICS, "metrics"), (RECORD, "record")):
+        if (folder / name).exists():
+            try:
+                jsons[key] = read_json_file(folder / name)
+            except CorruptFile as e:
+                problems.append(str(e))
+    generators: dict[int, GeneratorRecord] = {}
+    conditional = None
+    for label, path in all_generator_files(folder).items():
+        try:
+            gf = read_generator(path)
+        except RegistryError as e:
+            problems.append(str(e))
+            log.warning("left out of the index: %s", e)
+            continue
+        if (gf.meta.dataset, gf.meta.label) != (folder.name, label):  # a file copied to the wrong place
+            problems.append(f"{path}: its meta says ({gf.meta.dataset!r}, {gf.meta.label}), "
+                            f"expected ({folder.name!r}, {label}) from its place")
+            continue
+        record = GeneratorRecord(path.relative_to(root).as_posix(), gf.sha256, gf.size, gf.meta)
+        if label is None:
+            conditional = record
+        else:
+            generators[label] = record
+    extras: dict[str, ExtraRecord] = {}
+    where = extras_dir(root, folder.name)
+    for path in sorted(where.glob("*.safetensors")) if where.is_dir() else []:
+        try:
+            _, metadata, digest = read_extra(path)
+        except RegistryError as e:
+            problems.append(str(e))
+            continue
+        extras[path.stem] = ExtraRecord(path.relative_to(root).as_posix(), digest, path.stat().st_size, metadata)
+    info = jsons.get("info")
+    names = {i: str(n) for i, n in enumerate((info or {}).get("class_names") or [])} if isinstance(info, dict) else {}
+    for label, g in generators.items():
+        names.setdefault(label, g.meta.class_name)
+    return DatasetEntry(generators, conditional, extras, dict(sorted(names.items())), **jsons)

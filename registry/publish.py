@@ -16,7 +16,8 @@ from .errors import CorruptFile, HubUnavailable, RegistryError
 from .files import sha256_file
 from .hub import HubLocation
 from .hub_access import HubAccess, hub_cache, hub_endpoint, hub_offline
-from .index import DATASET_INFO, INDEX_NAME, METRICS, RECORD, build_index
+from .index import build_index
+from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD, dataset_dir
 
 __all__ = ["CARD_MARKER", "PublishReport", "stage_registry", "publish_folder"]
 
@@ -36,19 +37,20 @@ def stage_registry(root: Path, dest: Path) -> list[str]:
     if problems:
         raise CorruptFile(f"{root}: {len(problems)} file(s) cannot be published, e.g. {problems[0]}; "
                           "fix or remove them and run `zoo registry reindex`")
-    if not any(e["generators"] or "conditional" in e for e in index["datasets"].values()):
+    if not any(e.generators or e.conditional for e in index.datasets.values()):
         raise RegistryError(f"{root}: no generators to publish")
     wanted: list[str] = []
-    for dataset, entry in index["datasets"].items():
-        records = [*entry["generators"].values(), *([entry["conditional"]] if "conditional" in entry else []),
-                   *entry.get("extras", {}).values()]
-        wanted += [r["file"] for r in records]
-        wanted += [f"{dataset}/{name}" for name in (DATASET_INFO, METRICS, RECORD) if (root / dataset / name).is_file()]
+    for dataset, entry in index.datasets.items():
+        records = [*entry.generators.values(), *([entry.conditional] if entry.conditional else []),
+                   *entry.extras.values()]
+        wanted += [r.file for r in records]
+        wanted += [f"{dataset}/{name}" for name in (DATASET_INFO, METRICS, RECORD)
+                   if (dataset_dir(root, dataset) / name).is_file()]
     for rel in wanted:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(root / rel, target)
-    atomic_write_json(dest / INDEX_NAME, index)
+    atomic_write_json(dest / INDEX_NAME, index.to_json())
     return sorted([*wanted, INDEX_NAME])
 
 

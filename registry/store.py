@@ -10,13 +10,16 @@ from typing import Any
 
 import torch
 
+from . import layout
 from .atomic import atomic_write_json, create_json_once
 from .errors import EntryNotFound, RegistryNotFound, suggest
 from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_meta, read_placed_generator,
                     sha256_bytes, write_bytes)
-from .index import DATASET_INFO, INDEX_NAME, build_index, dataset_folders, generator_files, load_index, read_json_file
+from .index import build_index, dataset_folders, generator_files, load_index, read_json_file
+from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD
 from .meta import GeneratorMeta
 from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
+from .records import GeneratorRecord, Index
 from .summary import DatasetSummary, ranges, summarise
 
 __all__ = ["LocalRegistry", "DatasetSummary"]
@@ -34,7 +37,7 @@ class LocalRegistry:
             raise RegistryNotFound(f"not a registry: {self.root} {what}; expected a folder with {INDEX_NAME} "
                                    "(create one with `zoo registry reindex PATH` or by training into it)")
         self._lock = threading.Lock()
-        self._index: dict[str, Any] | None = None
+        self._index: Index | None = None
         self._index_stamp: tuple[int, int] | None = None
 
     def __repr__(self) -> str:
@@ -52,11 +55,11 @@ class LocalRegistry:
         root.mkdir(parents=True, exist_ok=True)
         if not (root / INDEX_NAME).exists():  # ranks starting together: the first creates it, none overwrites
             index, _ = build_index(root)
-            create_json_once(root / INDEX_NAME, index)
+            create_json_once(root / INDEX_NAME, index.to_json())
         return cls(root)
 
     # -- the index ---------------------------------------------------------------------------
-    def index(self) -> dict[str, Any]:
+    def index(self) -> Index:
         """The parsed index, re-read whenever the file changes on disk."""
         st = (self.root / INDEX_NAME).stat()
         stamp = (st.st_mtime_ns, st.st_size)
@@ -68,13 +71,13 @@ class LocalRegistry:
     def reindex(self) -> list[str]:
         """Rebuild ``index.json`` from the files; return the files that had to be left out."""
         index, problems = build_index(self.root)
-        atomic_write_json(self.root / INDEX_NAME, index)
-        log.info("reindexed %s: %d datasets, %d problems", self.root, len(index["datasets"]), len(problems))
+        atomic_write_json(self.root / INDEX_NAME, index.to_json())
+        log.info("reindexed %s: %d datasets, %d problems", self.root, len(index.datasets), len(problems))
         return problems
 
-    def _indexed(self, dataset: str, label: int | None) -> dict[str, Any] | None:
-        entry = self.index()["datasets"].get(dataset, {})
-        return entry.get("conditional") if label is None else entry.get("generators", {}).get(str(label))
+    def _indexed(self, dataset: str, label: int | None) -> GeneratorRecord | None:
+        entry = self.index().entry(dataset)
+        return entry.conditional if label is None else entry.generators.get(label)
 
     # -- generators ----------------------------------------------------------------------------
     def path_of(self, dataset: str, label: int | None) -> Path:
@@ -104,7 +107,11 @@ class LocalRegistry:
             raise EntryNotFound(f"{self.root} has no generator for dataset {dataset!r}, label {label}; "
                                 f"labels here: {ranges(have) if have else '(none)'}")
         entry = self._indexed(dataset, label)
-        return read_placed_generator(path, dataset, label, expected_sha256=entry["sha256"] if entry else None)
+        return read_placed_generator(path, dataset, label, expected_sha256=entry.sha256 if entry else None)
+
+    def read_meta(self, dataset: str, label: int | None) -> GeneratorMeta:
+        """The header meta of one generator, without reading its weights (files may be newer than the index)."""
+        return read_meta(self.path_of(dataset, label))
 
     def save_extra(self, dataset: str, name: str, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
         path = self.root / extra_relpath(dataset, name)
@@ -115,9 +122,59 @@ class LocalRegistry:
         path = self.root / extra_relpath(dataset, name)
         if not path.is_file():
             raise EntryNotFound(f"{self.root} has no {name!r} for dataset {dataset!r} (expected {path})")
-        entry = self.index()["datasets"].get(dataset, {}).get("extras", {}).get(name)
-        tensors, metadata, _ = read_extra(path, expected_sha256=entry["sha256"] if entry else None)
+        entry = self.index().entry(dataset).extras.get(name)
+        tensors, metadata, _ = read_extra(path, expected_sha256=entry.sha256 if entry else None)
         return tensors, metadata
+
+    def extras(self, dataset: str) -> list[str]:
+        return sorted(self.index().entry(dataset).extras)
+
+    def adopt_extra(self, source: LocalRegistry, dataset: str, name: str) -> Path:
+        """Copy another registry's extra (e.g. its domain classifier), checked against that registry's index."""
+        tensors, metadata = source.read_extra(dataset, name)
+        return self.save_extra(dataset, name, tensors, metadata)
+
+    # -- records beside the generators -------------------------------------------------------
+    def run_dir(self, dataset: str, label: int | None) -> Path:
+        """Where the training run of (dataset, label) keeps config.json, stats.jsonl and its checkpoint."""
+        return layout.run_dir(self.root, dataset, label)
+
+    def runs(self, dataset: str) -> dict[str, Path]:
+        """Run folders by label text ('7') or 'conditional'."""
+        folder = layout.runs_dir(self.root, dataset)
+        found = ((layout.run_key(p), p) for p in sorted(folder.iterdir())) if folder.is_dir() else ()
+        return {key: p for key, p in found if key is not None}
+
+    def cache_path(self, dataset: str, name: str) -> Path:
+        """A recomputable cache file of the data set (never indexed, never published)."""
+        return layout.cache_dir(self.root, dataset) / name
+
+    def metrics(self, dataset: str) -> dict[str, Any]:
+        """The data set's metrics.json: one block per feature extractor ({} when none were measured)."""
+        path = layout.dataset_dir(self.root, dataset) / METRICS
+        if not path.is_file():
+            return {}
+        try:
+            data = read_json_file(path)
+        except Exception:  # noqa: BLE001 - an unreadable record is replaced by the next write, never fatal
+            log.warning("ignoring unreadable %s", path)
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def write_metrics(self, dataset: str, features: str, block: dict[str, Any]) -> Path:
+        """Store one feature extractor's metrics block (others are kept: never mixed) and reindex."""
+        stored = self.metrics(dataset)
+        stored[features] = block
+        path = layout.dataset_dir(self.root, dataset) / METRICS
+        atomic_write_json(path, stored)
+        self.reindex()
+        return path
+
+    def write_record(self, dataset: str, record: dict[str, Any]) -> Path:
+        """record.json: how the data set's models were made (command, budget, hardware)."""
+        path = layout.dataset_dir(self.root, dataset) / RECORD
+        atomic_write_json(path, record)
+        return path
 
     def labels(self, dataset: str) -> list[int]:
         # The files are the truth: the index may lag behind ranks that are still writing.
@@ -131,13 +188,13 @@ class LocalRegistry:
         atomic_write_json(self.root / name / DATASET_INFO, info)
 
     def datasets(self) -> dict[str, DatasetSummary]:
-        names = set(self.index()["datasets"]) | {p.name for p in dataset_folders(self.root)}
+        names = set(self.index().datasets) | {p.name for p in dataset_folders(self.root)}
         out = {n: self.dataset_summary(n) for n in sorted(names)}
         return {n: s for n, s in out.items() if s.labels or s.num_classes or s.conditional}
 
     def dataset_summary(self, name: str) -> DatasetSummary:
-        entry = self.index()["datasets"].get(check_dataset_name(name), {})
-        info = entry.get("info")
+        entry = self.index().entry(check_dataset_name(name))
+        info = entry.info
         if info is None and (self.root / name / DATASET_INFO).is_file():
             info = read_json_file(self.root / name / DATASET_INFO)
         summary = summarise(name, entry, info=info, labels=tuple(self.labels(name)), conditional=self.has(name, None))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from .records import DatasetEntry
 
 __all__ = ["DatasetSummary", "summarise", "ranges"]
 
@@ -17,17 +18,17 @@ class DatasetSummary:
     num_classes: int | None  # from dataset.json; None when only generators say anything
 
 
-def summarise(name: str, entry: dict[str, Any], *, info: dict[str, Any] | None, labels: tuple[int, ...],
+def summarise(name: str, entry: DatasetEntry, *, info: dict | None, labels: tuple[int, ...],
               conditional: bool) -> DatasetSummary:
     """``entry`` is the data set's index entry, ``info`` its dataset.json; ``labels`` what is held."""
-    info = info or {}
+    info = info if isinstance(info, dict) else {}
     names = {i: str(n) for i, n in enumerate(info.get("class_names") or [])}
     shape = tuple(info["image_shape"]) if info.get("image_shape") else None
-    for key, g in entry.get("generators", {}).items():
-        names.setdefault(int(key), g["meta"]["class_name"])
-        shape = shape or tuple(g["meta"]["image_shape"])
-    if shape is None and "conditional" in entry:
-        shape = tuple(entry["conditional"]["meta"]["image_shape"])
+    for key, g in entry.generators.items():
+        names.setdefault(key, g.meta.class_name)
+        shape = shape or g.meta.image_shape
+    if shape is None and entry.conditional is not None:
+        shape = entry.conditional.meta.image_shape
     num = len(info["class_names"]) if info.get("class_names") else None
     return DatasetSummary(name=name, labels=labels, class_names=names, image_shape=shape,  # type: ignore[arg-type]
                           num_classes=num, conditional=conditional)

@@ -14,6 +14,4 @@ rm -rf zoo/pretrained/fashion-mnist/cache   # recomputable; not shipped
 $ZOO registry reindex zoo/pretrained
 mkdir -p docs
 $ZOO grid fashion-mnist -n 10 --seed 0 -r zoo/pretrained -o docs/fashion-mnist-grid.png
-# docs/compare.json and docs/compare.png come from `make compare` (bench/compare.py), copied into docs/
-$ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png \
-    $( [ -f docs/compare.json ] && echo --comparison docs/compare.json --comparison-figure docs/compare.png )
+$ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png

@@ -17,7 +17,7 @@ from safetensors.torch import save as st_save
 
 import zoo
 from conftest import tree_digest
-from registry import CorruptFile, InvalidMeta, InvalidName, LocalRegistry, RegistryError, read_generator, read_meta
+from registry import CorruptFile, DatasetEntry, InvalidMeta, InvalidName, LocalRegistry, RegistryError, read_generator, read_meta
 from registry.files import read_header
 from registry.index import load_index
 from zoo.errors import ZooError
@@ -81,7 +81,7 @@ def test_metadata_naming_a_place_outside_the_registry(make_registry) -> None:
     label_file(reg).write_bytes(st_save(gf.tensors, metadata=header))
     with pytest.raises((InvalidMeta, InvalidName)):
         read_meta(label_file(reg))
-    assert reg.reindex() and "fashion-mnist" not in reg.index()["datasets"]  # left out, and said why
+    assert reg.reindex() and "fashion-mnist" not in reg.index().datasets  # left out, and said why
 
 
 def test_an_index_pointing_outside_the_registry_is_never_followed(make_registry, tmp_path) -> None:
@@ -149,7 +149,7 @@ def test_fuzz_index_parser(tmp_path_factory, value) -> None:
         index = load_index(root)
     except CorruptFile:
         return
-    assert isinstance(index["datasets"], dict)
+    assert all(isinstance(e, DatasetEntry) for e in index.datasets.values())
 
 
 @FUZZ

@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHIPPED = sorted({p.parent for p in REPO.glob(f"**/{INDEX_NAME}")
                   if ".venv" not in p.parts and "tests" not in p.relative_to(REPO).parts})
 ENTRIES = [(root, d, int(k)) for root in SHIPPED
-           for d, e in LocalRegistry(root).index()["datasets"].items() for k in e["generators"]]
+           for d, e in LocalRegistry(root).index().datasets.items() for k in e.generators]
 
 
 def test_the_bundled_registry_is_among_the_shipped_ones():

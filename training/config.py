@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from zoo.nets import WIDTH_PRESETS, NetConfig
@@ -33,26 +33,34 @@ def parse_duration(text: str | float | int) -> float:
     return seconds
 
 
+def _opt(default: Any, flag: str, help: str, **click: Any) -> Any:
+    """A field that is also a `zoo train` option: adding a training option is this one line."""
+    return field(default=default, metadata={"flag": flag, "help": help, **click})
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    budget_s: float = 300.0  # wall-clock seconds per label, checked between generator steps
-    arch: str = "dcgan"  # generator/critic family (zoo.nets)
-    preset: str = "small"  # width preset: tiny | small | base
-    latent_dim: int = 128  # size of z
-    batch_size: int = 64  # images per critic and generator step
-    lr: float = 1e-4  # Adam learning rate of both nets (Gulrajani et al. 2017)
+    """How one label's generator is trained. ``zoo train`` builds its options from the fields that carry a
+    flag (``training.options``); a run saves this with its record (``TrainJob``)."""
+    budget_s: float = _opt(300.0, "--budget", "Wall-clock budget per label: 90s, 10m, 2h.", duration=True)
+    arch: str = _opt("dcgan", "--arch", "Architecture family: dcgan | resnet.")
+    preset: str = _opt("small", "--preset", "Width preset: tiny | small | base.")
+    latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
+    batch_size: int = _opt(64, "--batch-size", "Images per critic and generator step.")
+    lr: float = _opt(1e-4, "--lr", "Adam learning rate of both nets (Gulrajani et al. 2017).")
     betas: tuple[float, float] = (0.0, 0.9)  # Adam betas (ibid.)
-    n_critic: int = 5  # critic steps per generator step (ibid.)
-    gp_weight: float = 10.0  # gradient-penalty weight lambda (ibid.)
-    ema_decay: float = 0.999  # EMA of generator weights; the EMA is what gets published
-    seed: int = 0  # run seed; each label derives its own from it
-    max_steps: int | None = None  # optional cap on generator steps (tests, exact reproductions)
-    tick_s: float = 5.0  # seconds between stats.jsonl lines and progress updates
-    checkpoint_s: float = 60.0  # seconds between resume checkpoints
+    n_critic: int = _opt(5, "--n-critic", "Critic steps per generator step (ibid.).")
+    gp_weight: float = _opt(10.0, "--gp-weight", "Gradient-penalty weight lambda (ibid.).")
+    ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
+    seed: int = _opt(0, "--seed", "Run seed; each label derives its own from it.")
+    max_steps: int | None = _opt(None, "--max-steps", "Stop a label after this many generator steps.", type=int)
+    tick_s: float = 5.0  # seconds between stats.jsonl lines and progress updates (`zoo train`: from the budget)
+    checkpoint_s: float = _opt(60.0, "--checkpoint-every", "Resume checkpoint interval.", duration=True)
     # Speed options (bench/train.py measures each): results stay within noise of the plain fp32 loop.
-    precision: str = "auto"  # fp32 | bf16 (autocast) | auto: bf16 only where the device computes it natively
-    channels_last: bool = True  # NHWC tensors and weights: 1.16-1.26x here (bench/train.py), same weights
-    compile: bool = False  # torch.compile the generator: ~30 s of compiling, for long budgets only
+    precision: str = _opt("auto", "--precision", "bf16 autocast, fp32, or auto: bf16 only where the device "
+                          "computes it natively.", choices=PRECISIONS)
+    channels_last: bool = _opt(True, "--channels-last/--no-channels-last", "NHWC memory layout.")
+    compile: bool = _opt(False, "--compile", "torch.compile the generator (pays on long budgets).")
     fused_adam: bool = True  # one fused kernel per optimizer step instead of one per parameter
 
     def __post_init__(self) -> None:

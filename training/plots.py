@@ -5,6 +5,8 @@ import json
 import logging
 from pathlib import Path
 
+from registry import LocalRegistry
+
 from .errors import DataNotFound
 
 __all__ = ["read_stats", "plot_training"]
@@ -14,9 +16,12 @@ log = logging.getLogger(__name__)
 
 def read_stats(registry: Path, dataset: str) -> dict[str, list[dict]]:
     """stats.jsonl lines by run: the label index ('7'), or 'conditional' for the baseline."""
-    runs = Path(registry) / dataset / "runs"
+    reg = LocalRegistry(registry)
     out: dict[str, list[dict]] = {}
-    for f in sorted(runs.glob("*/stats.jsonl")) if runs.is_dir() else []:
+    for key, folder in reg.runs(dataset).items():
+        f = folder / "stats.jsonl"
+        if not f.is_file():
+            continue
         lines = []
         for raw in f.read_text(encoding="utf-8").splitlines():
             try:
@@ -24,11 +29,10 @@ def read_stats(registry: Path, dataset: str) -> dict[str, list[dict]]:
             except json.JSONDecodeError:  # a line cut by a kill: the rest of the record still counts
                 log.warning("skipped a damaged line in %s", f)
         if lines:
-            name = f.parent.name
-            out[str(int(name.split("-")[1])) if name.startswith("label-") else name] = lines
+            out[key] = lines
     if not out:
-        raise DataNotFound(f"no training records under {runs}: expected runs/label-NNNNN/stats.jsonl "
-                           "(written by `zoo train`)")
+        raise DataNotFound(f"no training records of {dataset!r} in {reg.root}: expected the stats.jsonl of "
+                           "runs written by `zoo train`")
     return out
 
 

@@ -16,6 +16,7 @@ from . import errors
 from .catalog import DatasetInfo
 from .errors import *  # noqa: F403 - the typed errors are part of the public surface
 from .images import grid, save_grid, to_pil
+from .resolve import Provenance
 from .router import Label, Router, RouterConfig
 from .sources import RegistryArg
 from .specs import BUILTIN_SPECS, DatasetSpec
@@ -35,8 +36,8 @@ def sample(dataset: str, label: Label | None = None, *, n: int | None = None, la
     ``n`` (default 1) images are made per entry and the result is ordered entry by entry; each entry's
     block equals ``sample(dataset, label=entry, n=n, seed=seed)``. The same ``seed`` gives the same images
     on every call and in every process; ``z`` (n, latent_dim) replaces the drawn latents, ``truncation=t``
-    redraws latent entries beyond +-t. ``registry`` is a folder or ``hf://ORG/NAME@REV`` (or a list)
-    searched first. ``device`` is any torch device (``"cuda:0"``, ``"mps"``); ``dtype=torch.bfloat16`` runs
+    redraws latent entries beyond +-t. ``registry`` is a folder or ``hf://ORG/NAME@REV`` (or a list): the
+    whole search path when given (see ``which``). ``device`` is any torch device (``"cuda:0"``, ``"mps"``); ``dtype=torch.bfloat16`` runs
     the generator in that precision (the images come back in it).
 
     With ``labels=`` of four or more labels and ``n <= 16``, generators of one architecture run as a
@@ -50,6 +51,12 @@ def load(dataset: str, label: Label, *, device: torch.device | str | None = None
          registry: RegistryArg = None) -> nn.Module:
     """A private copy of the generator of (dataset, label) in eval mode: z (B, latent_dim) -> images in [0, 1]."""
     return _router.load(dataset, label, device=device, registry=registry)
+
+
+def which(dataset: str, label: Label, *, registry: RegistryArg = None) -> Provenance:
+    """What serves (dataset, label) on the search path: the registry, the file, its kind ("per-label" or
+    "conditional") and its meta. ``registry`` given is the whole path; else $ZOO_REGISTRY, bundled, cache."""
+    return _router.which(dataset, label, registry=registry)
 
 
 def interpolate(dataset: str, label: Label, *, seeds: tuple[int, int], steps: int = 8,
@@ -74,5 +81,5 @@ def spec(dataset: str, *, registry: RegistryArg = None) -> DatasetSpec:
     return _router.spec(dataset, registry=registry)
 
 
-__all__ = ["sample", "load", "interpolate", "model_card", "datasets", "spec", "to_pil", "grid", "save_grid", "Router", "RouterConfig",
+__all__ = ["sample", "load", "which", "Provenance", "interpolate", "model_card", "datasets", "spec", "to_pil", "grid", "save_grid", "Router", "RouterConfig",
            "DatasetSpec", "DatasetInfo", "BUILTIN_SPECS", "errors", "__version__", *errors.__all__]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from registry import LocalRegistry
+from registry import DatasetEntry, LocalRegistry
 from registry.hub import HubRegistry
 from registry.publish import CARD_MARKER
 
@@ -69,22 +69,37 @@ def _metrics_table(dataset: str, block: dict, class_names: dict[int, str]) -> li
     return out
 
 
-def _comparison(result: dict, figure: str | None) -> list[str]:
-    modes = [m for m in ("per-label", "conditional") if m in result]
-    keys = list(result[modes[0]]["overall"])
-    lines = ["## Per-label generators vs one conditional generator (equal budget)", "",
-             f"Both trained on Fashion-MNIST for {result['core_seconds']:.0f} core-seconds in all, evaluated with the "
-             f"same classifier features and {result['n']} samples per label (`bench/compare.py`).", "",
-             "| method | " + " | ".join(keys) + " |", "| --- | " + " | ".join("---" for _ in keys) + " |"]
-    lines += [f"| {m} | " + " | ".join(_fmt(result[m]["overall"][k]) for k in keys) + " |" for m in modes]
-    lines += ["", f"Lower intra-FID: **{result['winner_by_intra_fid']}**.", ""]
-    if figure:
-        lines += [f"![comparison]({figure})", ""]
+def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> list[str]:
+    spec = builtin_spec(dataset)
+    lines = [f"## {dataset}", ""]
+    if spec is not None:
+        lines += [f"{spec.description}; {spec.num_classes} classes.", ""]
+    if grid:
+        lines += [f"![{dataset}: one row per class, seed 0]({grid})", ""]
+    gens = entry.generators
+    if gens:
+        any_meta = next(iter(gens.values())).meta
+        lines += [f"{len(gens)} per-label generators, architecture `{any_meta.arch}` (width "
+                  f"{any_meta.arch_config['width']}, latent {any_meta.latent_dim}), images "
+                  f"{'x'.join(map(str, any_meta.image_shape))}.", "",
+                  "| label | class | steps | seconds | seed | MB | sha256 |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        for key, g in sorted(gens.items()):
+            m = g.meta
+            lines.append(f"| {key} | {m.class_name} | {m.steps} | {m.seconds:.0f} | {m.seed} | "
+                         f"{g.size / 1e6:.2f} | `{g.sha256[:12]}` |")
+        lines.append("")
+    if entry.conditional is not None:
+        m = entry.conditional.meta
+        lines += [f"One conditional generator serves every label: {m.steps} steps, {m.seconds:.0f} s.", ""]
+    if entry.record:
+        lines += ["### Training record", "", "```sh", entry.record.get("command", ""), "```", ""]
+        lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in entry.record.items() if k != "command"] + [""]
+    for block in (entry.metrics or {}).values():
+        lines += ["### Metrics", ""] + _metrics_table(dataset, block, entry.class_names)
     return lines
 
 
 def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: str | None = None, intro: str = "",
-                comparison: dict | None = None, comparison_figure: str | None = None,
                 dataset_grids: dict[str, str] | None = None, datasets: list[str] | None = None,
                 front_matter: bool = True) -> str:
     """Markdown for every data set (or those named) of a registry: models, training record, metrics.
@@ -92,8 +107,8 @@ def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: s
     ``root`` is a registry folder or an open registry; ``dataset_grids`` maps a data set to the path or URL
     of its sample grid, shown under its heading."""
     reg = root if isinstance(root, (LocalRegistry, HubRegistry)) else LocalRegistry(root)
-    index = {k: v for k, v in reg.index()["datasets"].items() if datasets is None or k in datasets}
-    metric_names = sorted({k for e in index.values() for b in (e.get("metrics") or {}).values()
+    index = {k: v for k, v in reg.index().datasets.items() if datasets is None or k in datasets}
+    metric_names = sorted({k for e in index.values() for b in (e.metrics or {}).values()
                            for k in b.get("overall", {})})
     lines = _front_matter(sorted(index), metric_names) + [CARD_MARKER, ""] if front_matter else []
     lines += ["# wcgan-zoo generators", ""]
@@ -103,35 +118,6 @@ def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: s
     if grid_image:
         lines += [f"![one row per class, seed 0]({grid_image})", ""]
     for dataset, entry in sorted(index.items()):
-        spec = builtin_spec(dataset)
-        names = {int(k): v for k, v in entry.get("class_names", {}).items()}
-        gens = entry.get("generators", {})
-        lines += [f"## {dataset}", ""]
-        if spec is not None:
-            lines += [f"{spec.description}; {spec.num_classes} classes.", ""]
-        if dataset in (dataset_grids or {}):
-            lines += [f"![{dataset}: one row per class, seed 0]({dataset_grids[dataset]})", ""]
-        if gens:
-            any_meta = next(iter(gens.values()))["meta"]
-            cfg = any_meta["arch_config"]
-            lines += [f"{len(gens)} per-label generators, architecture `{any_meta['arch']}` (width {cfg['width']}, "
-                      f"latent {any_meta['latent_dim']}), images {'x'.join(map(str, any_meta['image_shape']))}.", "",
-                      "| label | class | steps | seconds | seed | MB | sha256 |", "| --- | --- | --- | --- | --- | --- | --- |"]
-            for key, g in sorted(gens.items(), key=lambda kv: int(kv[0])):
-                m = g["meta"]
-                lines.append(f"| {key} | {m['class_name']} | {m['steps']} | {m['seconds']:.0f} | {m['seed']} | "
-                             f"{g['size'] / 1e6:.2f} | `{g['sha256'][:12]}` |")
-            lines.append("")
-        if "conditional" in entry:
-            m = entry["conditional"]["meta"]
-            lines += [f"One conditional generator serves every label: {m['steps']} steps, {m['seconds']:.0f} s.", ""]
-        record = entry.get("record")
-        if record:
-            lines += ["### Training record", "", "```sh", record.get("command", ""), "```", ""]
-            lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in record.items() if k != "command"] + [""]
-        for block in (entry.get("metrics") or {}).values():
-            lines += ["### Metrics", ""] + _metrics_table(dataset, block, names)
-    if comparison:
-        lines += _comparison(comparison, comparison_figure)
+        lines += _dataset_section(dataset, entry, (dataset_grids or {}).get(dataset))
     lines += [LIMITATIONS]
     return "\n".join(lines).rstrip() + "\n"

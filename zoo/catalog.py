@@ -1,14 +1,16 @@
-"""What the configured registries hold, and the spec of every data set they name."""
+"""The registries a request searches, opened once per process; what they hold, and the spec of every data
+set they name. ``request`` resolves a (dataset, label) request in one step through ``resolve``."""
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
 
-from registry import DatasetSummary, LocalRegistry, RegistryNotFound
+from registry import DatasetSummary, LocalRegistry, Registry, RegistryNotFound
 from registry.hub import HubLocation, HubRegistry
 from registry.hub_access import hub_cache, hub_endpoint
 
 from .errors import EntryNotFound, UnknownDataset, suggest
+from .resolve import Resolution, resolve, servable_labels
 from .sources import RegistryArg, Source, registry_paths
 from .specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
@@ -25,9 +27,6 @@ class DatasetInfo:
     @property
     def name(self) -> str:
         return self.spec.name
-
-
-Registry = LocalRegistry | HubRegistry
 
 
 class Catalog:
@@ -68,28 +67,21 @@ class Catalog:
         known = set(BUILTIN_SPECS) | {n for r in registries for n in r.datasets()}
         raise UnknownDataset(f"unknown dataset {dataset!r}{suggest(str(dataset), known)}")
 
-    def locate(self, dataset: str, label: int, registries: list[Registry]) -> tuple[Registry, bool]:
-        """The registry serving (dataset, label), and whether through the data set's conditional generator.
-
-        A label's own generator in any registry comes first; the conditional one is the fallback."""
-        for conditional in (False, True):
-            for reg in registries:
-                if reg.has(dataset, None if conditional else label):
-                    return reg, conditional
-        where = ", ".join(r.where for r in registries) or "(no registry configured)"
-        raise EntryNotFound(f"no generator for dataset {dataset!r}, label {label} in: {where}; "
-                            "train one with `zoo train`, or point ZOO_REGISTRY / registry= at a registry that has it")
+    def request(self, dataset: str, label: int | str, registry: RegistryArg = None) -> Resolution:
+        """Resolve one request: the search path, the spec, the class index, and who serves it."""
+        registries = self.registries(registry)
+        spec = self.spec(dataset, registries)
+        return resolve(spec, spec.resolve_label(label), registries)
 
     def datasets(self, registries: list[Registry]) -> dict[str, DatasetInfo]:
         found: dict[str, tuple[set[int], list[str]]] = {}
         for reg in registries:
-            for name, summary in reg.datasets().items():
+            for name in reg.datasets():
                 labels, roots = found.setdefault(name, (set(), []))
-                if summary.labels or summary.conditional:
-                    labels.update(summary.labels)
+                served = servable_labels(reg, self.spec(name, registries))
+                if served:
+                    labels.update(served)
                     roots.append(reg.where)
-                if summary.conditional:  # serves every label of the data set
-                    labels.update(range(self.spec(name, registries).num_classes))
         return {name: DatasetInfo(self.spec(name, registries), tuple(sorted(labels)), tuple(roots))
                 for name, (labels, roots) in sorted(found.items())}
 

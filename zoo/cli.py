@@ -38,8 +38,8 @@ def main(verbose: int) -> None:
 
 
 registry_option = click.option("--registry", "-r", "registries", multiple=True, metavar="PATH",
-                               help="Registry folder searched first (repeatable); then $ZOO_REGISTRY, "
-                                    "the bundled registry and the user cache.")
+                               help="Registry folder or hf://ORG/NAME (repeatable): the whole search path, "
+                                    "in order. Default: $ZOO_REGISTRY, the bundled registry, the user cache.")
 
 
 @main.command("list")
@@ -74,17 +74,30 @@ def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: f
     """Generate N images of LABEL (class index or name) of DATASET."""
     seed = random_seed() if seed is None else seed
     reg = list(registries) or None
-    x = _router.sample(dataset, label, n=n, seed=seed, truncation=truncation, device=device, registry=reg)
-    index = _router.spec(dataset, registry=reg).resolve_label(label)
-    stem = f"{dataset}_{index}_seed{seed}"
+    if nrow is not None and nrow < 1:
+        raise InvalidRequest(f"--nrow: expected a positive integer, got {nrow}")
+    served = _router.which(dataset, label, registry=reg)
+    x = _router.sample(dataset, served.label, n=n, seed=seed, truncation=truncation, device=device, registry=reg)
+    stem = f"{served.dataset}_{served.label}_seed{seed}"
     if each:
         paths = save_each(x, out or Path(stem), stem=stem)
         click.echo(f"wrote {len(paths)} images to {paths[0].parent} (seed {seed})")
     else:
-        if nrow is not None and nrow < 1:
-            raise InvalidRequest(f"--nrow: expected a positive integer, got {nrow}")
         path = save_grid(x, out or Path(f"{stem}.png"), nrow=nrow)
         click.echo(f"wrote {path} ({x.shape[0]} images, seed {seed})")
+    click.echo(f"served by: {served}")
+
+
+@main.command("which")
+@click.argument("dataset")
+@click.argument("label")
+@registry_option
+def which_cmd(dataset: str, label: str, registries: tuple[str, ...]) -> None:
+    """Which registry and file serve LABEL of DATASET (per-label or conditional), and how it was trained."""
+    served = _router.which(dataset, label, registry=list(registries) or None)
+    m = served.meta
+    click.echo(f"{served}\n  file: {served.file}\n  arch {m.arch}, latent {m.latent_dim}, "
+               f"{m.steps} steps in {m.seconds:.0f} s, seed {m.seed}, created {m.created}")
 
 
 def _load_plugins() -> None:
@@ -120,18 +133,11 @@ def grid_cmd(dataset: str, n: int, seed: int, out: Path | None, registries: tupl
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("MODEL_CARD.md"), show_default=True)
 @click.option("--grid-image", help="Path or URL of a sample grid to show in the card.")
-@click.option("--comparison", type=click.Path(exists=True, path_type=Path), help="compare.json of bench/compare.py.")
-@click.option("--comparison-figure", help="Path or URL of the comparison figure.")
-def card_cmd(path: Path, out: Path, grid_image: str | None, comparison: Path | None,
-             comparison_figure: str | None) -> None:
+def card_cmd(path: Path, out: Path, grid_image: str | None) -> None:
     """Render the model card of the registry at PATH (models, training record, metrics) as Markdown."""
-    import json
-
     from .card import render_card
 
-    result = json.loads(comparison.read_text()) if comparison else None
-    out.write_text(render_card(path, grid_image=grid_image, comparison=result, comparison_figure=comparison_figure),
-                   encoding="utf-8")
+    out.write_text(render_card(path, grid_image=grid_image), encoding="utf-8")
     click.echo(f"wrote {out}")
 
 
@@ -167,7 +173,7 @@ def reindex_cmd(path: Path) -> None:
     problems = reg.reindex()
     for problem in problems:
         click.echo(f"left out: {problem}", err=True)
-    total = sum(len(d["generators"]) for d in reg.index()["datasets"].values())
+    total = sum(len(e.generators) + (e.conditional is not None) for e in reg.index().datasets.values())
     click.echo(f"{path / INDEX_NAME}: {total} generators indexed, {len(problems)} files left out")
     if problems:
         sys.exit(1)

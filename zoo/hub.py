@@ -22,8 +22,8 @@ from .catalog import Catalog
 from .errors import InvalidRequest
 from .images import save_grid
 from .labels import parse_labels
-from .loading import LabelBound, generator_from_file
-from .sampling import generate, latents
+from .resolve import resolve
+from .router import Router
 
 __all__ = ["build_repo_folder", "publish", "pull"]
 
@@ -40,25 +40,18 @@ def build_repo_folder(registry: str | Path, dest: str | Path) -> list[str]:
     grids = {}
     for name in staged.datasets():
         rel = f"images/{name}-grid.png"
-        save_grid(_class_rows(staged, name, GRID_PER_CLASS), dest / rel, nrow=GRID_PER_CLASS)
+        save_grid(_class_rows(staged.root, name, GRID_PER_CLASS), dest / rel, nrow=GRID_PER_CLASS)
         grids[name] = rel
     (dest / README).write_text(render_card(dest, dataset_grids=grids), encoding="utf-8")
     return sorted([*files, *grids.values(), README])
 
 
-def _class_rows(reg: LocalRegistry, dataset: str, n: int) -> torch.Tensor:
-    """``n`` images (seed 0) of every label the registry serves, from its own files only: what
-    ``zoo.sample(dataset, labels=..., n=n, seed=0)`` gives with this registry alone."""
-    summary = reg.dataset_summary(dataset)
-    served = [(label, label) for label in summary.labels]
-    if not served and summary.conditional:
-        served = [(label, None) for label in range(Catalog().spec(dataset, [reg]).num_classes)]
-    rows = []
-    for label, file_label in served:
-        net = generator_from_file(reg.read_generator(dataset, file_label))
-        net = net if file_label is not None else LabelBound(net, label).eval()
-        rows.append(generate(net, latents(n, net.latent_dim, seed=0), device=torch.device("cpu")))
-    return torch.cat(rows)
+def _class_rows(root: Path, dataset: str, n: int) -> torch.Tensor:
+    """``n`` images (seed 0) of every label the registry at ``root`` serves, with it as the whole path:
+    exactly what ``zoo.sample(dataset, labels=..., n=n, seed=0, registry=root)`` gives."""
+    router = Router()  # its own cache: the staged folder is temporary
+    labels = router.datasets(registry=root)[dataset].labels
+    return router.sample(dataset, labels=list(labels), n=n, seed=0, registry=root)
 
 
 def publish(registry: str | Path, repo: str, *, revision: str | None = None, private: bool = False,
@@ -88,13 +81,15 @@ def pull(repo: str, *, revision: str | None = None, dataset: str | None = None,
     names = [reg.require_dataset(dataset).name] if dataset else published
     wanted: list[tuple[str, int | None]] = []
     for name in names:
-        if labels is not None:
-            wanted += [(name, label) for label in parse_labels(labels, Catalog().spec(name, [reg]))]
+        spec = Catalog().spec(name, [reg])
+        if labels is not None:  # the files that serve those labels from this repo alone
+            wanted += sorted({(name, resolve(spec, label, [reg]).file_label)
+                              for label in parse_labels(labels, spec)}, key=lambda w: (w[1] is None, w[1] or 0))
         else:
             wanted += [(name, label) for label in reg.labels(name)] + ([(name, None)] if reg.has(name, None) else [])
     paths = [reg.fetch(name, label) for name, label in tqdm(wanted, desc=f"pull {reg.where}", unit="file")]
     if labels is None:
         for name in names:
-            paths += [reg.fetch_extra(name, extra) for extra in reg.index()["datasets"][name].get("extras", {})]
+            paths += [reg.fetch_extra(name, extra) for extra in reg.extras(name)]
     log.info("pulled %d files of %s (commit %s)", len(paths), reg.where, reg.commit)
     return paths

@@ -1,5 +1,5 @@
-"""The inference router behind ``zoo.sample``: resolves (dataset, label) to a generator file, caches the
-loaded nets (LRU, bounded by bytes), and batches the request. Sampling itself lives in ``sampling``."""
+"""The inference router behind ``zoo.sample``: asks ``resolve`` which file serves (dataset, label), caches
+the loaded nets (LRU, bounded by bytes), and batches the request. Sampling itself lives in ``sampling``."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +15,7 @@ from .catalog import Catalog, DatasetInfo
 from .errors import EntryNotFound, InvalidRequest
 from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
+from .resolve import Provenance, serving_registries
 from .sampling import check_seed, generate, latents, random_seed, slerp
 from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
 from .specs import DatasetSpec
@@ -67,6 +68,10 @@ class Router:
     def spec(self, dataset: str, *, registry: RegistryArg = None) -> DatasetSpec:
         return self.catalog.spec(dataset, self.catalog.registries(registry))
 
+    def which(self, dataset: str, label: Label, *, registry: RegistryArg = None) -> Provenance:
+        """Which registry, file and kind of generator serves (dataset, label), with the file's meta."""
+        return self.catalog.request(dataset, label, registry).provenance()
+
     def generator(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
                   registry: RegistryArg = None) -> nn.Module:
         """The cached, shared, eval-mode generator. Do not modify it; ``load`` gives a private copy."""
@@ -74,12 +79,10 @@ class Router:
 
     def load(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
              registry: RegistryArg = None) -> nn.Module:
-        registries = self.catalog.registries(registry)
-        index = self.catalog.spec(dataset, registries).resolve_label(label)
-        reg, conditional = self.catalog.locate(dataset, index, registries)
-        net = generator_from_file(reg.read_generator(dataset, None if conditional else index),
+        served = self.catalog.request(dataset, label, registry)
+        net = generator_from_file(served.registry.read_generator(served.spec.name, served.file_label),
                                   device=torch.device(device or "cpu"))
-        return LabelBound(net, index).eval() if conditional else net
+        return LabelBound(net, served.label).eval() if served.conditional else net
 
     def _net(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg,
              dtype: torch.dtype = torch.float32) -> tuple[nn.Module, int, tuple]:
@@ -88,20 +91,18 @@ class Router:
         hit = self._fast(memo) if memo is not None else None
         if hit is not None:
             return hit
-        registries = self.catalog.registries(registry)
-        index = self.catalog.spec(dataset, registries).resolve_label(label)
-        reg, conditional = self.catalog.locate(dataset, index, registries)
-        file_label = None if conditional else index
-        path = str(reg.fetch(dataset, file_label))  # a Hub registry downloads the file on first use
+        served = self.catalog.request(dataset, label, registry)
+        reg, name, file_label = served.registry, served.spec.name, served.file_label
+        path = str(reg.fetch(name, file_label))  # a Hub registry downloads the file on first use
         st = os.stat(path)
         # The file's stamp is in the key: a retrained (rewritten) generator is picked up, never stale.
-        key = (str(reg.root), dataset, file_label, str(device), str(dtype), st.st_mtime_ns, st.st_size)
+        key = (str(reg.root), name, file_label, str(device), str(dtype), st.st_mtime_ns, st.st_size)
 
         def load() -> tuple[nn.Module, int]:
-            net = generator_from_file(reg.read_generator(dataset, file_label), device=device)
+            net = generator_from_file(reg.read_generator(name, file_label), device=device)
             net = net if dtype == torch.float32 else net.to(dtype)
             net.stack_signature = signature(net)
-            log.info("loaded %s/%s from %s onto %s as %s", dataset, file_label, reg.where, device, dtype)
+            log.info("loaded %s/%s from %s onto %s as %s", name, file_label, reg.where, device, dtype)
             self.cache.discard(lambda k: k[:5] == key[:5] and k != key)
             return net, module_nbytes(net)
 
@@ -109,13 +110,9 @@ class Router:
         if memo is not None:
             if len(self._routes) >= _MAX_ROUTES:
                 self._routes.clear()
-            # Files that would take this request elsewhere if they appeared: the label's own generator in
-            # any registry (when served by a conditional one), and this kind of file in earlier registries.
-            earlier = registries[: registries.index(reg)]
-            shadowing = [str(r.path_of(dataset, index)) for r in (registries if conditional else earlier)]
-            shadowing += [str(r.path_of(dataset, None)) for r in earlier] if conditional else []
-            self._routes[memo] = _Route(index, path, key, tuple(shadowing), conditional)
-        return (LabelBound(net, index) if conditional else net), index, key
+            self._routes[memo] = _Route(served.label, path, key, tuple(map(str, served.shadowing)),
+                                        served.conditional)
+        return (LabelBound(net, served.label) if served.conditional else net), served.label, key
 
     def _fast(self, memo: Hashable) -> tuple[nn.Module, int, tuple] | None:
         """The net of a request seen before, if nothing on disk changed that would route it elsewhere.
@@ -201,13 +198,14 @@ class Router:
         return self.sample(dataset, label, z=z, device=device, registry=registry)
 
     def card(self, dataset: str, *, registry: RegistryArg = None) -> str:
-        """The model card (Markdown) of one data set, from the first registry holding its generators."""
+        """The model card (Markdown) of one data set, from the first registry on the path that serves it."""
         registries = self.catalog.registries(registry)
         spec = self.catalog.spec(dataset, registries)
-        for reg in registries:
-            if spec.name in reg.datasets():
-                return render_card(reg, datasets=[spec.name], front_matter=False)
-        raise EntryNotFound(f"no registry holds generators for {spec.name!r}; see `zoo list`")
+        serving = serving_registries(spec, registries)
+        if not serving:
+            raise EntryNotFound(f"no registry on the path serves {spec.name!r} "
+                                f"(searched: {', '.join(r.where for r in registries) or 'none'}); see `zoo list`")
+        return render_card(serving[0], datasets=[spec.name], front_matter=False)
 
     def _check_size(self, dataset: str, images: int, dtype: torch.dtype, registry: RegistryArg) -> None:
         c, h, w = self.spec(dataset, registry=registry).image_shape

@@ -1,5 +1,6 @@
-"""Where generators are looked for, in order: the ``registry=`` argument, ``$ZOO_REGISTRY`` (a path list),
-the registry bundled with the package, then the user cache folder (if it holds a registry).
+"""The search path of a request. A ``registry=`` argument (or ``--registry``) is the whole path, in the
+order given. With none, the path is ``$ZOO_REGISTRY`` (a path list), the registry bundled with the
+package, then the user cache folder (if it holds a registry).
 
 A folder or an ``hf://ORG/NAME@REV`` Hub repo may appear wherever a registry is asked for."""
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from registry import INDEX_NAME
+from registry.layout import INDEX_NAME
 from registry.hub import HubLocation, is_hub_url
 
 __all__ = ["RegistryArg", "Source", "bundled_registry_path", "user_cache_path", "registry_paths", "split_env"]
@@ -62,8 +63,10 @@ def split_env(value: str) -> list[str]:
 
 @functools.lru_cache(maxsize=64)
 def _candidates(asked: tuple[str, ...], env: str, bundled: str, cache: str) -> tuple[tuple[Source, bool], ...]:
-    roots = [(p, True) for p in (*asked, *split_env(env))]
-    roots += [(bundled, False), (cache, False)]
+    if asked:  # named by the caller: only these, never a silent fallback to another registry's models
+        roots = [(p, True) for p in asked]
+    else:
+        roots = [(p, True) for p in split_env(env)] + [(bundled, False), (cache, False)]
     unique: dict[Source, bool] = {}
     for path, required in roots:
         key = HubLocation.parse(path) if is_hub_url(path) else Path(os.path.abspath(os.path.expanduser(path)))

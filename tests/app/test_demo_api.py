@@ -41,13 +41,14 @@ def pixels(path_or_image: str | Image.Image) -> np.ndarray:
 
 
 def test_sample_returns_n_captioned_images_equal_to_zoo_sample(client: Client) -> None:
-    gallery, grid_path = client.predict("fashion-mnist", 7, 5, 123, api_name="/sample")
+    gallery, grid_path, served_by = client.predict("fashion-mnist", 7, 5, 123, api_name="/sample")
     assert [item["caption"] for item in gallery] == [f"Sneaker · seed 123 · #{i}" for i in range(5)]
+    assert "**per-label** generator `label-00007.safetensors`" in served_by and "pretrained" in served_by
     expected = zoo.sample("fashion-mnist", 7, n=5, seed=123)
     for item, image in zip(gallery, zoo.to_pil(expected)):
         assert np.array_equal(pixels(item["image"]), pixels(enlarge(image)))  # 28 px shown at 112 px
     assert Image.open(grid_path).size == zoo.grid(expected).size
-    again, _ = client.predict("fashion-mnist", "Sneaker", 5, 123, api_name="/sample")
+    again, _, _ = client.predict("fashion-mnist", "Sneaker", 5, 123, api_name="/sample")
     assert [Path(a["image"]).read_bytes() for a in again] == [Path(g["image"]).read_bytes() for g in gallery]
 
 
@@ -82,7 +83,7 @@ def test_bad_requests_get_a_message_not_a_traceback(client: Client, args: tuple,
 
 def test_eight_concurrent_clients_all_complete(url: str) -> None:
     def one(i: int) -> int:
-        gallery, _ = Client(url, verbose=False).predict("fashion-mnist", i, 16, i, api_name="/sample")
+        gallery, _, _ = Client(url, verbose=False).predict("fashion-mnist", i, 16, i, api_name="/sample")
         return len(gallery)
 
     with ThreadPoolExecutor(8) as pool:
@@ -104,7 +105,7 @@ def test_a_burst_is_answered_or_refused_and_the_server_stays_up(client: Client) 
     assert all("queue is full" in str(o).lower() or str(o).startswith("CancelledError") for o in refused), \
         set(map(str, refused))
     assert len(answered) >= len(outcomes) // 2
-    gallery, _ = client.predict("fashion-mnist", 1, 2, 0, api_name="/sample")  # still serving
+    gallery, _, _ = client.predict("fashion-mnist", 1, 2, 0, api_name="/sample")  # still serving
     assert len(gallery) == 2
 
 

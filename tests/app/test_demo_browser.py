@@ -27,7 +27,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     torch.manual_seed(0)
     save_generator(reg, build_generator(config), config=config, dataset="imagenet1k", label=None, class_name="")
     reg.reindex()
-    with demo_server(tmp_path_factory.mktemp("demo"), "--registry", str(reg.root)) as address:
+    # On $ZOO_REGISTRY, so the default path still holds the bundled Fashion-MNIST zoo after it.
+    with demo_server(tmp_path_factory.mktemp("demo"), extra_env={"ZOO_REGISTRY": str(reg.root)}) as address:
         yield address
 
 
@@ -62,6 +63,7 @@ def test_pick_a_class_by_typing_and_generate(page: Page) -> None:
     expect(images).to_have_count(6, timeout=60_000)
     captions = page.locator("#gallery").inner_text()
     assert all(f"Sneaker · seed 42 · #{i}" in captions for i in range(6))
+    expect(page.locator("#served-by")).to_contain_text("per-label generator label-00007.safetensors")
     download = page.locator("#grid-file a[href$='fashion-mnist-Sneaker-seed42-n6.png']")
     expect(download).to_have_count(1)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -77,6 +79,7 @@ def test_imagenet_1000_classes_searchable(page: Page) -> None:
     page.click("#generate")
     expect(page.locator("#gallery img")).to_have_count(2, timeout=60_000)
     assert "golden retriever · seed 0 · #1" in page.locator("#gallery").inner_text()
+    expect(page.locator("#served-by")).to_contain_text("conditional generator conditional.safetensors")
 
 
 def test_random_seed_button_shows_the_seed_it_picked(page: Page) -> None:

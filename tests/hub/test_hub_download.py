@@ -114,8 +114,10 @@ def test_clear_errors(hub, published, make_registry, tmp_path) -> None:
         zoo.sample("fashion-mnist", label=0, registry=f"hf://{repo}@no-such-branch")
     build_repo_folder(make_registry({"fashion-mnist": [0, 1, 2]}, name="partial").root, tmp_path / "repo")
     hub.commit("acme/partial", tmp_path / "repo")
-    with pytest.raises(EntryNotFound, match="label 5; published labels: 0-2"):
+    with pytest.raises(EntryNotFound, match=r"label 5 \(Sandal\): hf://acme/partial@main holds labels 0-2"):
         pull("acme/partial", dataset="fashion-mnist", labels="2,5")
+    with pytest.raises(EntryNotFound, match=r"label 5 \(Sandal\): hf://acme/partial@main holds labels 0-2"):
+        zoo.sample("fashion-mnist", label=5, registry="hf://acme/partial")
     result = CliRunner().invoke(main, ["sample", "fashion-mnist", "3", "-r", "hf://acme/missing"])
     assert result.exit_code == 2 and result.output.count("\n") == 1 and "no model repo" in result.output
 

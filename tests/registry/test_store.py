@@ -16,9 +16,12 @@ def test_save_then_read_gives_the_same_tensors_and_meta(make_registry):
     gf = reg.read_generator("fashion-mnist", 3)
     assert gf.meta.class_name == "Dress" and gf.meta.label == 3
     assert gf.tensors and all(isinstance(t, torch.Tensor) for t in gf.tensors.values())
-    entry = reg.index()["datasets"]["fashion-mnist"]["generators"]["3"]
-    assert entry["sha256"] == gf.sha256 and entry["size"] == gf.size == reg.path_of("fashion-mnist", 3).stat().st_size
-    assert reg.index()["datasets"]["fashion-mnist"]["class_names"] == {"3": "Dress"}
+    entry = reg.index().datasets["fashion-mnist"].generators[3]
+    assert entry.sha256 == gf.sha256 and entry.size == gf.size == reg.path_of("fashion-mnist", 3).stat().st_size
+    assert entry.meta == gf.meta
+    assert reg.index().datasets["fashion-mnist"].class_names == {3: "Dress"}
+    on_disk = json.loads((reg.root / "index.json").read_text())  # the JSON form keeps its documented layout
+    assert on_disk["datasets"]["fashion-mnist"]["generators"]["3"]["sha256"] == gf.sha256
 
 
 def test_index_is_derived_and_rebuilds_to_the_same_content(make_registry):
@@ -107,11 +110,11 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(make_registry, monk
 def test_metrics_and_dataset_info_survive_reindex(make_registry):
     reg = make_registry({"my-set": [0, 1]})
     reg.write_dataset_info("my-set", class_names=["cats", "dogs", "owls"], image_shape=(1, 28, 28))
-    (reg.root / "my-set" / "metrics.json").write_text(json.dumps({"fid_fmnistnet": {"0": 12.5}}))
+    reg.write_metrics("my-set", "fmnistnet", {"fid_fmnistnet": {"0": 12.5}})
     assert reg.reindex() == []
-    entry = reg.index()["datasets"]["my-set"]
-    assert entry["metrics"] == {"fid_fmnistnet": {"0": 12.5}}
-    assert entry["class_names"] == {"0": "cats", "1": "dogs", "2": "owls"}
+    entry = reg.index().datasets["my-set"]
+    assert entry.metrics == {"fmnistnet": {"fid_fmnistnet": {"0": 12.5}}} == reg.metrics("my-set")
+    assert entry.class_names == {0: "cats", 1: "dogs", 2: "owls"}
     summary = reg.dataset_summary("my-set")
     assert summary.num_classes == 3 and summary.class_names[2] == "owls"
 
@@ -121,7 +124,7 @@ def test_reindex_leaves_out_bad_files_and_says_why(make_registry):
     reg.path_of("fashion-mnist", 1).write_bytes(b"garbage that is not safetensors")
     problems = reg.reindex()
     assert len(problems) == 1 and "label-00001" in problems[0]
-    assert list(reg.index()["datasets"]["fashion-mnist"]["generators"]) == ["0"]
+    assert list(reg.index().datasets["fashion-mnist"].generators) == [0]
 
 
 def test_a_file_in_the_wrong_place_is_not_served_as_another_label(make_registry):

@@ -58,7 +58,7 @@ def test_the_classifier_is_stored_with_its_real_test_accuracy(digits_registry):
     reg, result = digits_registry
     tensors, meta = reg.read_extra("digits", "classifier")
     assert float(meta["test_accuracy"]) == pytest.approx(result["test_accuracy"]) and result["test_accuracy"] > 0.7
-    assert reg.index()["datasets"]["digits"]["extras"]["classifier"]["sha256"]
+    assert reg.index().datasets["digits"].extras["classifier"].sha256
     assert verify(reg).ok
 
 
@@ -72,10 +72,11 @@ def test_eval_measures_what_exists_names_what_is_missing_and_caches_real_feature
     assert 0 <= scores["class_consistency_digitsnet"] <= 1 and scores["fid_digitsnet"] > 0
     ref = result["reference"]["intra_fid_digitsnet_real_train_vs_test"]
     assert 0 <= ref < result["overall"]["intra_fid_digitsnet"]  # untrained generators are worse than real data
+    assert result["served_by"] == {"0": "per-label", "1": "per-label", "2": "per-label"}
     stored = json.loads((reg.root / "digits" / "metrics.json").read_text())
     assert stored["digitsnet"]["overall"] == result["overall"]
     reg.reindex()
-    assert reg.index()["datasets"]["digits"]["metrics"]["digitsnet"]["n"] == 40  # survives reindex
+    assert reg.index().datasets["digits"].metrics["digitsnet"]["n"] == 40  # survives reindex
 
     caches = sorted((reg.root / "digits" / "cache").glob("*.safetensors"))
     assert len(caches) == 6  # train and test features of three labels

@@ -54,5 +54,5 @@ def test_a_job_array_on_a_real_cluster_trains_each_label_once_and_indexes(tmp_pa
     assert launchers == {0: ("slurm-array", 0, 2), 1: ("slurm-array", 1, 2), 2: ("slurm-array", 0, 2),
                          3: ("slurm-array", 1, 2)}, logs
     index = LocalRegistry(out).index()  # written by the dependent index job, not by any rank
-    assert sorted(index["datasets"]["fashion-mnist"]["generators"]) == ["0", "1", "2", "3"], logs
+    assert sorted(index.datasets["fashion-mnist"].generators) == [0, 1, 2, 3], logs
     assert verify(LocalRegistry(out), load_check=generator_from_file).ok

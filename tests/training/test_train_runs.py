@@ -17,6 +17,7 @@ from training.config import TrainConfig
 from training.run import LabelJob, run_dir, run_label
 from zoo.cli import main
 from zoo.loading import generator_from_file
+from zoo.sampling import latents
 
 ZOO = [sys.executable, "-m", "zoo"]
 
@@ -56,7 +57,7 @@ def test_local_pool_trains_every_label_once_and_indexes(tmp_path):
     res = CliRunner().invoke(main, ["train", "fashion-mnist", "--labels", "0-2", "--workers", "2", "--budget", "1m",
                                     "--max-steps", "2", "--preset", "tiny", "--batch-size", "8", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert sorted(LocalRegistry(out).index()["datasets"]["fashion-mnist"]["generators"]) == ["0", "1", "2"]
+    assert sorted(LocalRegistry(out).index().datasets["fashion-mnist"].generators) == [0, 1, 2]
     assert res.output.count("trained") == 3
     x = zoo.sample("fashion-mnist", "pullover", n=2, seed=0, registry=out)
     assert x.shape == (2, 1, 28, 28)
@@ -150,15 +151,19 @@ def test_the_conditional_baseline_is_one_entry_serving_every_label_through_sampl
     assert res.exit_code == 0, res.output
     assert "conditional  trained" in res.output
     reg = LocalRegistry(out)
-    entry = reg.index()["datasets"]["fashion-mnist"]
-    assert entry["generators"] == {} and entry["conditional"]["meta"]["kind"] == "conditional"
-    meta = reg.read_generator("fashion-mnist", None).meta
+    entry = reg.index().datasets["fashion-mnist"]
+    assert entry.generators == {} and entry.conditional.meta.kind == "conditional"
+    gf = reg.read_generator("fashion-mnist", None)
+    meta = gf.meta
     assert meta.arch_config["num_classes"] == 10 and meta.seconds >= 2.0  # 1 s per label, 2 labels
     a = zoo.sample("fashion-mnist", "sneaker", n=3, seed=0, registry=out)
     b = zoo.sample("fashion-mnist", 0, n=3, seed=0, registry=out)
     assert a.shape == (3, 1, 28, 28) and not torch.equal(a, b)  # same latents, the label makes the difference
-    assert torch.equal(a, zoo.load("fashion-mnist", 7, registry=out)(
-        __import__("zoo.sampling", fromlist=["latents"]).latents(3, meta.latent_dim, seed=0)))
+    assert zoo.which("fashion-mnist", 7, registry=out).kind == "conditional"
+    z = latents(3, meta.latent_dim, seed=0)
+    with torch.no_grad():  # provenance: the net loaded straight from the file the run wrote
+        assert torch.allclose(a, generator_from_file(gf)(z, torch.full((3,), 7)), atol=1e-6)
+    assert torch.equal(a, zoo.load("fashion-mnist", 7, registry=out)(z))
     assert zoo.datasets(registry=out)["fashion-mnist"].labels == tuple(range(10))
     assert verify(reg, load_check=generator_from_file).ok
     res = CliRunner().invoke(main, ["train", "fashion-mnist", "--mode", "conditional", "--workers", "2"])

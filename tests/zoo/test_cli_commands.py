@@ -29,6 +29,9 @@ def test_list_shows_builtin_specs_and_what_registries_hold(make_registry):
     assert res.exit_code == 0
     row = next(line for line in res.output.splitlines() if line.startswith("mnist"))
     assert row.split()[:4] == ["mnist", "10", "1x28x28", "2"] and str(reg.root) in row
+    named = next(line for line in res.output.splitlines() if line.startswith("fashion-mnist"))
+    assert named.split()[3] == "0" and "pretrained" not in named  # --registry is the whole search path
+    res = run("list")
     bundled = next(line for line in res.output.splitlines() if line.startswith("fashion-mnist"))
     assert bundled.split()[3] == "10" and "pretrained" in bundled  # the zoo that ships with the package
     assert any(line.startswith("imagenet1k ") and " 1000 " in line for line in res.output.splitlines())
@@ -60,7 +63,7 @@ def test_sample_each_writes_one_file_per_image_and_the_same_seed_repeats(reg, tm
     (["sample", "fashion-mnist", "0", "-n", "-5"], "got -5"),
     (["sample", "fashion-mnist", "0", "-n", "100000"], "got 100000"),
     (["sample", "../x", "0"], "unknown dataset '../x'"),
-    (["sample", "mnist", "3"], "no generator for dataset 'mnist', label 3"),
+    (["sample", "mnist", "3"], "no generator serves dataset 'mnist', label 3"),
     (["registry", "verify", "/nonexistent/registry"], "not a registry"),
     (["registry", "reindex", "/tmp"], "not a registry"),
 ])
@@ -123,11 +126,7 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
                                                                          "hardware": "2 CPU cores"}))
     reg.reindex()
     out = tmp_path / "CARD.md"
-    comparison = tmp_path / "compare.json"
-    comparison.write_text(json.dumps({"core_seconds": 600, "n": 50, "winner_by_intra_fid": "per-label",
-                                      "per-label": {"overall": {"intra_fid_fmnistnet": 2.0}},
-                                      "conditional": {"overall": {"intra_fid_fmnistnet": 3.5}}}))
-    res = run("card", str(reg.root), "-o", str(out), "--grid-image", "docs/g.png", "--comparison", str(comparison))
+    res = run("card", str(reg.root), "-o", str(out), "--grid-image", "docs/g.png")
     assert res.exit_code == 0
     text = out.read_text()
     assert text.startswith("---\nlibrary_name: wcgan-zoo\n") and "- wgan-gp" in text and "- intra_fid_fmnistnet" in text
@@ -136,4 +135,3 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
     assert "zoo train fashion-mnist\n```" in text and "- hardware: 2 CPU cores" in text
     assert "![one row per class, seed 0](docs/g.png)" in text and "Labels without a generator: [1, 2]" in text
     assert "not** with Inception-feature" in text
-    assert "| per-label | 2.000 |" in text and "| conditional | 3.500 |" in text and "**per-label**" in text

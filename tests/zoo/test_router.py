@@ -89,7 +89,7 @@ def test_bad_requests_say_what_was_expected(reg, kwargs, match):
 def test_unknown_dataset_and_missing_generator_errors(reg, tmp_path):
     with pytest.raises(UnknownDataset, match="did you mean 'fashion-mnist'"):
         zoo.sample("fashion-mnst", 0, registry=reg.root)
-    with pytest.raises(EntryNotFound, match=r"no generator for dataset 'mnist', label 3 in: .*reg"):
+    with pytest.raises(EntryNotFound, match=r"no generator serves dataset 'mnist', label 3 \(3 - three\): .*reg0 holds nothing of 'mnist'"):
         zoo.sample("mnist", "3 - three", registry=reg.root)
     with pytest.raises(RegistryNotFound, match="not a registry"):
         zoo.sample("fashion-mnist", 0, registry=tmp_path / "nowhere")
@@ -118,7 +118,7 @@ def test_user_datasets_take_their_spec_from_the_registry(make_registry):
     assert "my-shapes" in zoo.datasets(registry=reg.root)
 
 
-def test_registry_argument_comes_before_zoo_registry(make_registry, monkeypatch):
+def test_registry_argument_replaces_zoo_registry(make_registry, monkeypatch):
     first, second = make_registry({"cifar10": []}), make_registry({"cifar10": []})
     cfg = tiny_config(32, 3)
     add_generator(first, "cifar10", 3, seed=1, config=cfg)

@@ -74,4 +74,4 @@ def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | 
     click.echo("reference " + ", ".join(f"{k}={v:.4f}" for k, v in result["reference"].items()))
     if result["missing_labels"]:
         click.echo(f"missing labels (no generator): {result['missing_labels']}")
-    click.echo(f"stored in {reg.root / dataset / 'metrics.json'}")
+    click.echo(f"stored in the metrics record of {reg.root} ({dataset})")

@@ -1,9 +1,11 @@
 """`zoo eval`: every metric per label (generated images of label k against real images of label k) and
-over the data set; results go to ``<dataset>/metrics.json``, which reindex keeps and the Hub carries."""
+over the data set; results go to the registry's metrics record, which reindex keeps and the Hub carries.
+
+The registry evaluated is the whole search path: each label is served by what ``zoo.which`` names there,
+and the result records it (``served_by``)."""
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import logging
 import statistics
 from collections.abc import Callable
@@ -13,17 +15,15 @@ import torch
 
 import zoo
 from registry import LocalRegistry
-from registry.atomic import atomic_write_json
 
 from ..data import load_label
 from ..errors import InvalidTrainConfig
 from .features import Extractor, extract, real_features
 from .scores import METRICS, Sample, minimum_n
 
-__all__ = ["evaluate", "METRICS_FILE"]
+__all__ = ["evaluate"]
 
 log = logging.getLogger(__name__)
-METRICS_FILE = "metrics.json"
 
 
 def _names(with_logits: bool) -> list[str]:
@@ -35,7 +35,8 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
              progress: Callable[[int, int, int], None] | None = None) -> dict:
     reg = LocalRegistry(root)
     spec = zoo.spec(dataset, registry=reg.root)
-    present = list(range(spec.num_classes)) if reg.has(dataset, None) else reg.labels(dataset)
+    info = zoo.datasets(registry=reg.root).get(spec.name)
+    present = list(info.labels) if info else []
     missing = [k for k in range(spec.num_classes) if k not in present]
     if not present:
         raise InvalidTrainConfig(f"{reg.root} holds no generator for {dataset!r}: nothing to evaluate")
@@ -45,13 +46,14 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         raise InvalidTrainConfig(f"n={n}: {worst} needs at least {METRICS[worst].min_n} samples per label")
     if missing:
         log.warning("%s: no generator for labels %s; evaluating the %d that exist", dataset, missing, len(present))
-    per_label, pooled_real, pooled_fake, reference = {}, [], [], []
+    per_label, pooled_real, pooled_fake, reference, served_by = {}, [], [], [], {}
     for i, label in enumerate(present):
         def real(split: str) -> torch.Tensor:
             return real_features(reg, dataset, label, split, extractor,
                                  lambda: load_label(dataset, label, data=data, split=split))
 
         train_feats = real("train")
+        served_by[str(label)] = zoo.which(dataset, label, registry=reg.root).kind
         fake_feats, fake_logits = extract(extractor, zoo.sample(dataset, label, n=n, seed=seed, registry=reg.root))
         g = torch.Generator().manual_seed(seed + label)
         subset = train_feats[torch.randperm(len(train_feats), generator=g)[:n]]  # equal sizes for the k-NN metrics
@@ -71,24 +73,9 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
     overall[f"fid{suffix}"] = METRICS["fid"].fn(Sample(torch.cat(pooled_real), torch.cat(pooled_fake)))
     result = {
         "dataset": dataset, "features": extractor.name, "features_digest": extractor.digest, "n": n, "seed": seed,
-        "labels": per_label, "overall": overall, "missing_labels": missing,
+        "labels": per_label, "overall": overall, "missing_labels": missing, "served_by": served_by,
         "reference": {f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)},
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
-    path = reg.root / dataset / METRICS_FILE
-    stored = _read_metrics(path)
-    stored[extractor.name] = result  # one block per feature extractor: never mixed
-    atomic_write_json(path, stored)
-    reg.reindex()
+    reg.write_metrics(dataset, extractor.name, result)  # one block per feature extractor: never mixed
     return result
-
-
-def _read_metrics(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        log.warning("replacing unreadable %s", path)
-        return {}

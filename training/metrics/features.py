@@ -37,8 +37,8 @@ class Extractor:
 
 def classifier_extractor(registry: LocalRegistry, dataset: str) -> Extractor:
     model, meta = load_classifier(registry, dataset)
-    entry = registry.index()["datasets"].get(dataset, {}).get("extras", {}).get("classifier")
-    digest = entry["sha256"] if entry else hashlib.sha256(repr(sorted(meta.items())).encode()).hexdigest()
+    entry = registry.index().entry(dataset).extras.get("classifier")
+    digest = entry.sha256 if entry else hashlib.sha256(repr(sorted(meta.items())).encode()).hexdigest()
 
     @torch.no_grad()
     def fn(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -86,7 +86,7 @@ def extract(extractor: Extractor, images: torch.Tensor, *, batch: int = 256) -> 
 def real_features(registry: LocalRegistry, dataset: str, label: int, split: str, extractor: Extractor,
                   load: Callable[[], torch.Tensor]) -> torch.Tensor:
     """Features of the real images of one label, from the registry's cache when it is sound."""
-    path = registry.root / dataset / "cache" / f"{extractor.name}-{extractor.digest[:12]}-{split}-{label:05d}.safetensors"
+    path = registry.cache_path(dataset, f"{extractor.name}-{extractor.digest[:12]}-{split}-{label:05d}.safetensors")
     if path.is_file():
         try:
             tensors, meta = read_extra(path)[:2]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidConfig
+from .architectures import get
 
 __all__ = ["NetConfig", "WIDTH_PRESETS"]
 
@@ -31,8 +32,6 @@ class NetConfig:
             raise InvalidConfig(f"NetConfig.num_classes: expected an integer in 0..100000, got {self.num_classes!r}")
         if self.channels not in (1, 3):
             raise InvalidConfig(f"NetConfig.channels: expected 1 or 3, got {self.channels!r}")
-        from .registry import get  # the family's own resolutions are checked where they are defined
-
         fam = get(self.arch)
         if self.resolution not in fam.resolutions:
             raise InvalidConfig(f"architecture {self.arch!r} has no {self.resolution} px variant; "
@@ -41,8 +40,6 @@ class NetConfig:
     @classmethod
     def preset(cls, arch: str, preset: str, *, resolution: int, channels: int, latent_dim: int = 128,
                num_classes: int = 0) -> NetConfig:
-        from .registry import get
-
         if preset not in WIDTH_PRESETS:
             raise InvalidConfig(f"unknown width preset {preset!r}; expected one of {', '.join(WIDTH_PRESETS)}")
         width = max(4, round(get(arch).base_width * WIDTH_PRESETS[preset]))

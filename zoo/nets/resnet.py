@@ -12,7 +12,7 @@ from torch import nn
 
 from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
-from .registry import Architecture, register
+from .architectures import Architecture, register
 
 __all__ = ["ResNetGenerator", "ResNetCritic"]
 

@@ -1,4 +1,5 @@
-"""Architectures: one plain dict behind ``register``/``get``. Duplicates raise."""
+"""Architecture families: one plain dict behind ``register``/``get``. Duplicates raise. The families
+(``dcgan``, ``resnet``) register themselves when ``zoo.nets`` imports them, eagerly."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,7 +40,6 @@ def register(arch: Architecture) -> Architecture:
 
 
 def get(name: str) -> Architecture:
-    _load_builtins()
     try:
         return _ARCHITECTURES[name]
     except (KeyError, TypeError):
@@ -47,7 +47,6 @@ def get(name: str) -> Architecture:
 
 
 def names() -> list[str]:
-    _load_builtins()
     return sorted(_ARCHITECTURES)
 
 
@@ -57,8 +56,3 @@ def build_generator(config: NetConfig) -> nn.Module:
 
 def build_critic(config: NetConfig) -> nn.Module:
     return get(config.arch).critic(config)
-
-
-def _load_builtins() -> None:
-    # Importing the family modules registers them; done on first use to avoid an import cycle.
-    from . import dcgan, resnet  # noqa: F401

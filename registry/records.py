@@ -1,0 +1,126 @@
+"""The registry index as typed records. ``index.json`` is their JSON form; nothing outside ``registry/``
+reads that JSON: callers get an :class:`Index` and its records."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import CorruptFile, InvalidMeta
+from .meta import GeneratorMeta
+
+__all__ = ["INDEX_FORMAT", "DatasetEntry", "ExtraRecord", "GeneratorRecord", "Index"]
+
+INDEX_FORMAT = 1
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class GeneratorRecord:
+    """One indexed generator file: where it is, its checksum and size, and its header meta."""
+    file: str  # relative to the registry root, POSIX form (informative only: places come from names)
+    sha256: str
+    size: int
+    meta: GeneratorMeta
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "sha256": self.sha256, "size": self.size, "meta": self.meta.to_json()}
+
+
+@dataclass(frozen=True)
+class ExtraRecord:
+    """One indexed extra model (e.g. the domain classifier) and its metadata."""
+    file: str
+    sha256: str
+    size: int
+    metadata: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"file": self.file, "sha256": self.sha256, "size": self.size, "metadata": dict(self.metadata)}
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """Everything the index knows of one data set."""
+    generators: dict[int, GeneratorRecord] = field(default_factory=dict)  # per-label files, by label
+    conditional: GeneratorRecord | None = None  # the conditional generator serving every label
+    extras: dict[str, ExtraRecord] = field(default_factory=dict)
+    class_names: dict[int, str] = field(default_factory=dict)
+    info: dict[str, Any] | None = None  # dataset.json: class_names, image_shape (user data sets)
+    metrics: dict[str, Any] | None = None  # metrics.json: one block per feature extractor
+    record: dict[str, Any] | None = None  # record.json: how the models were made
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"generators": {str(k): g.to_json() for k, g in sorted(self.generators.items())}}
+        if self.conditional is not None:
+            out["conditional"] = self.conditional.to_json()
+        if self.extras:
+            out["extras"] = {k: e.to_json() for k, e in self.extras.items()}
+        for key in ("info", "metrics", "record"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        out["class_names"] = {str(k): v for k, v in sorted(self.class_names.items())}
+        return out
+
+
+@dataclass(frozen=True)
+class Index:
+    datasets: dict[str, DatasetEntry] = field(default_factory=dict)
+    format_version: int = INDEX_FORMAT
+
+    def entry(self, dataset: str) -> DatasetEntry:
+        """The data set's entry; an empty one when the index does not name it."""
+        return self.datasets.get(dataset) or DatasetEntry()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format_version": self.format_version,
+                "datasets": {name: e.to_json() for name, e in self.datasets.items()}}
+
+    @classmethod
+    def from_json(cls, obj: Any, *, source: str) -> Index:
+        """Parse and check the JSON form; anything malformed is a ``CorruptFile`` naming the fix."""
+        try:
+            return cls({str(name): _entry(e, f"{source}: {name}") for name, e in _obj(obj, source)["datasets"].items()},
+                       obj.get("format_version", INDEX_FORMAT))
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidMeta) as e:
+            if isinstance(e, CorruptFile):
+                raise
+            raise CorruptFile(f"{source}: expected a registry index ({type(e).__name__}: {e}); "
+                              "run `zoo registry reindex` to rebuild it from the files") from None
+
+
+def _obj(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CorruptFile(f"{where}: expected a JSON object, got {type(value).__name__}; "
+                          "run `zoo registry reindex` to rebuild the index from the files")
+    return value
+
+
+def _file_fields(obj: Any, where: str) -> tuple[str, str, int]:
+    obj = _obj(obj, where)
+    sha, size = obj.get("sha256"), obj.get("size")
+    if not isinstance(sha, str) or not _SHA256.match(sha):
+        raise CorruptFile(f"{where}: expected a sha256 of 64 hex digits, got {sha!r}; "
+                          "run `zoo registry reindex` to rebuild the index from the files")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise CorruptFile(f"{where}: expected a size in bytes, got {size!r}")
+    return str(obj.get("file", "")), sha, size
+
+
+def _generator(obj: Any, where: str) -> GeneratorRecord:
+    file, sha, size = _file_fields(obj, where)
+    return GeneratorRecord(file, sha, size, GeneratorMeta.from_json(_obj(obj.get("meta"), where), source=where))
+
+
+def _entry(obj: Any, where: str) -> DatasetEntry:
+    obj = _obj(obj, where)
+    extras = {str(k): ExtraRecord(*_file_fields(v, f"{where}/extras/{k}"),
+                                  {str(a): str(b) for a, b in _obj(v.get("metadata", {}), where).items()})
+              for k, v in _obj(obj.get("extras", {}), where).items()}
+    return DatasetEntry(
+        generators={int(k): _generator(v, f"{where}/{k}") for k, v in _obj(obj.get("generators", {}), where).items()},
+        conditional=_generator(obj["conditional"], f"{where}/conditional") if obj.get("conditional") is not None
+        else None,
+        extras=extras,
+        class_names={int(k): str(v) for k, v in _obj(obj.get("class_names", {}), where).items()},
+        info=obj.get("info"), metrics=obj.get("metrics"), record=obj.get("record"))

@@ -1,0 +1,57 @@
+"""`zoo train`'s training options, made from the ``TrainConfig`` fields that carry a flag: a new option is
+one field there, and its flag, help, default and validation follow from it."""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from .config import TrainConfig, parse_duration
+from .errors import InvalidTrainConfig
+
+__all__ = ["train_config_options", "train_config_from"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Duration(click.ParamType):
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        try:
+            return parse_duration(value)
+        except InvalidTrainConfig as e:
+            self.fail(str(e), param, ctx)
+
+
+def _flagged() -> list[dataclasses.Field]:
+    return [f for f in dataclasses.fields(TrainConfig) if "flag" in f.metadata]
+
+
+def _option(f: dataclasses.Field) -> Callable[[F], F]:
+    meta, kw = f.metadata, {}
+    if meta.get("duration"):
+        kw["type"] = _Duration()
+    elif "choices" in meta:
+        kw["type"] = click.Choice(meta["choices"])
+    elif "type" in meta:
+        kw["type"] = meta["type"]
+    if isinstance(f.default, bool) and "/" not in meta["flag"]:
+        kw["is_flag"] = True
+    return click.option(meta["flag"], f.name, default=f.default, show_default=f.default is not None,
+                        help=meta["help"], **kw)
+
+
+def train_config_options(fn: F) -> F:
+    """Add one click option per flagged ``TrainConfig`` field, in field order."""
+    for f in reversed(_flagged()):
+        fn = _option(f)(fn)
+    return fn
+
+
+def train_config_from(options: dict[str, Any], **derived: Any) -> TrainConfig:
+    """Take the config's options out of a command's keyword arguments; the rest stay in ``options``."""
+    values = {f.name: options.pop(f.name) for f in _flagged()}
+    return TrainConfig(**values, **derived)
