@@ -23,10 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import zoo  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
+from training.job import TrainJob  # noqa: E402
+from zoo.sources import bundled_registry_path  # noqa: E402
 from training.metrics import classifier_extractor, evaluate, train_classifier  # noqa: E402
 from training.metrics.commands import _split  # noqa: E402
 from training.pool import train_jobs  # noqa: E402
-from training.run import LabelJob  # noqa: E402
 
 DATASET, LABELS, CORES = "fashion-mnist", tuple(range(10)), 2
 
@@ -64,7 +65,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=500, help="generated images per label for the metrics")
     ap.add_argument("--preset", default="small")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
-    ap.add_argument("--classifier-from", type=Path, default=Path(zoo.__file__).parent / "pretrained",
+    ap.add_argument("--classifier-from", type=Path, default=bundled_registry_path(),
                     help="registry whose domain classifier to use (default: the bundled one); 'none' trains one")
     args = ap.parse_args()
     if str(args.classifier_from) == "none":
@@ -74,11 +75,11 @@ def main() -> None:
     common = dict(preset=args.preset, lr=2e-4, batch_size=32, tick_s=max(1.0, args.budget / 20))
     t0 = time.monotonic()
     per_label_cfg = TrainConfig(budget_s=args.budget, **common)
-    train_jobs([LabelJob(DATASET, k, str(roots["per-label"]), per_label_cfg) for k in LABELS], workers=CORES,
+    train_jobs(TrainJob(DATASET, LABELS, str(roots["per-label"]), per_label_cfg).label_jobs(), workers=CORES,
                progress=False)
     torch.set_num_threads(CORES)  # the conditional run uses both cores for half the wall-clock time
     cond_cfg = TrainConfig(budget_s=args.budget / CORES, **common)
-    train_jobs([LabelJob(DATASET, None, str(roots["conditional"]), cond_cfg, conditional_labels=LABELS)],
+    train_jobs(TrainJob(DATASET, LABELS, str(roots["conditional"]), cond_cfg, mode="conditional").label_jobs(),
                workers=1, progress=False)
     train_seconds = time.monotonic() - t0
     if args.classifier_from is not None:  # the same features as the bundled zoo's metrics, and 7 minutes saved

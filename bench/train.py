@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from training.config import TrainConfig  # noqa: E402
 from training.data import load_label  # noqa: E402
-from training.run import LabelJob, run_label  # noqa: E402
+from training.job import TrainJob  # noqa: E402
+from training.run import run_label  # noqa: E402
 from training.speed import native_bf16  # noqa: E402
 from training.wgan_gp import new_state, train_steps  # noqa: E402
 from zoo.nets import build_critic, build_generator  # noqa: E402
@@ -122,7 +123,8 @@ def matmul_peak(dtype: torch.dtype, size: int = 1024, repeats: int = 7) -> float
 
 def _worker_rate(label: int, cfg: TrainConfig, root: str) -> float:
     torch.set_num_threads(1)
-    res = run_label(LabelJob("fashion-mnist", label, root, cfg))
+    (unit,) = TrainJob("fashion-mnist", (label,), str(Path(root).resolve()), cfg).label_jobs()
+    res = run_label(unit)
     return res.steps / res.seconds
 
 

@@ -22,9 +22,9 @@ from bundled import lend_classifier  # noqa: E402
 
 from registry import LocalRegistry  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
+from training.job import TrainJob  # noqa: E402
 from training.metrics import classifier_extractor, evaluate  # noqa: E402
 from training.pool import train_jobs  # noqa: E402
-from training.run import LabelJob  # noqa: E402
 
 DATASET = "fashion-mnist"
 RUNS = {  # name -> (seed, TrainConfig overrides)
@@ -48,7 +48,8 @@ def main() -> None:
     for name, (seed, overrides) in RUNS.items():
         root = work / name.replace(" ", "-").replace(",", "").replace("(", "").replace(")", "")
         cfg = TrainConfig(budget_s=args.budget, seed=seed, lr=2e-4, batch_size=32, tick_s=args.budget, **overrides)
-        done = train_jobs([LabelJob(DATASET, k, str(root), cfg) for k in labels], workers=min(2, len(labels)),
+        done = train_jobs(TrainJob(DATASET, tuple(labels), str(Path(root).resolve()), cfg).label_jobs(),
+                          workers=min(2, len(labels)),
                           progress=False)
         results["classifier_test_accuracy"] = lend_classifier(root)
         scores = evaluate(root, DATASET, extractor=classifier_extractor(LocalRegistry(root), DATASET), n=args.n,

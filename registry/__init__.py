@@ -9,14 +9,14 @@ from .index import INDEX_NAME
 from .meta import FORMAT_VERSION, GeneratorMeta
 from .names import check_dataset_name, check_label
 from .protocol import Registry
-from .records import DatasetEntry, ExtraRecord, GeneratorRecord, Index
+from .records import DatasetEntry, ExtraRecord, GeneratorRecord, Index, MetricsBlock
 from .store import DatasetSummary, LocalRegistry
 from .verify import VerifyReport, verify
 
 __all__ = [
     "ChecksumMismatch", "CorruptFile", "DatasetEntry", "DatasetSummary", "EntryNotFound", "ExtraRecord",
     "FORMAT_VERSION", "GeneratorFile", "GeneratorMeta", "GeneratorRecord", "HubUnavailable", "INDEX_NAME", "Index",
-    "Registry", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
+    "MetricsBlock", "Registry", "InvalidMeta", "InvalidName", "LocalRegistry", "RegistryError",
     "RegistryNotFound", "VerifyReport", "check_dataset_name", "check_label", "read_generator", "read_meta",
     "StorageFull", "suggest", "verify",
 ]

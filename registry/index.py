@@ -25,7 +25,7 @@ from .errors import CorruptFile, RegistryError
 from .files import read_extra, read_generator
 from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD, extras_dir
 from .names import CONDITIONAL_FILE, check_dataset_name, parse_generator_filename
-from .records import INDEX_FORMAT, DatasetEntry, ExtraRecord, GeneratorRecord, Index
+from .records import INDEX_FORMAT, DatasetEntry, ExtraRecord, GeneratorRecord, Index, metrics_from_json
 
 __all__ = ["INDEX_NAME", "INDEX_FORMAT", "build_index", "holds_generators", "load_index", "read_json_file"]
 
@@ -99,7 +99,10 @@ def _scan_dataset(root: Path, folder: Path, problems: list[str]) -> DatasetEntry
         if (folder / name).exists():
             try:
                 jsons[key] = read_json_file(folder / name)
+                if key == "metrics":
+                    jsons[key] = metrics_from_json(jsons[key], source=str(folder / name))
             except CorruptFile as e:
+                jsons.pop(key, None)
                 problems.append(str(e))
     generators: dict[int, GeneratorRecord] = {}
     conditional = None

@@ -9,6 +9,7 @@
     <dataset>/extras/<name>.safetensors     models evaluation needs (the domain classifier)
     <dataset>/runs/label-00007/             training records: config.json, stats.jsonl, checkpoint
     <dataset>/cache/                        recomputable caches (reference features); never indexed
+    .slurm/                                 job files, batch scripts and logs of submitted job arrays
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from .names import check_dataset_name, check_label
 
 __all__ = ["INDEX_NAME", "DATASET_INFO", "METRICS", "RECORD", "LOCAL_ONLY", "dataset_dir", "extras_dir",
-           "runs_dir", "run_dir", "run_key", "cache_dir"]
+           "runs_dir", "run_dir", "run_key", "cache_dir", "jobs_dir"]
 
 INDEX_NAME = "index.json"
 DATASET_INFO = "dataset.json"
@@ -56,3 +57,8 @@ def run_key(folder: Path) -> str | None:
 
 def cache_dir(root: Path, dataset: str) -> Path:
     return dataset_dir(root, dataset) / "cache"
+
+
+def jobs_dir(root: Path) -> Path:
+    """Where submitted job arrays keep their job files, batch scripts and logs (the registry may not exist yet)."""
+    return Path(root) / ".slurm"

@@ -9,7 +9,7 @@ from typing import Any
 from .errors import CorruptFile, InvalidMeta
 from .meta import GeneratorMeta
 
-__all__ = ["INDEX_FORMAT", "DatasetEntry", "ExtraRecord", "GeneratorRecord", "Index"]
+__all__ = ["INDEX_FORMAT", "DatasetEntry", "ExtraRecord", "GeneratorRecord", "Index", "MetricsBlock"]
 
 INDEX_FORMAT = 1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -40,6 +40,52 @@ class ExtraRecord:
 
 
 @dataclass(frozen=True)
+class MetricsBlock:
+    """One evaluation of a data set's generators with one feature extractor (``zoo eval``)."""
+    features: str  # the extractor's name, part of every metric name (fid_<features>)
+    n: int  # generated images per label
+    seed: int
+    labels: dict[int, dict[str, float]]  # per label: metric name -> value
+    overall: dict[str, float]
+    reference: dict[str, float] = field(default_factory=dict)  # the same metrics between real train and test
+    missing_labels: tuple[int, ...] = ()  # labels nothing on the path served
+    served_by: dict[int, str] = field(default_factory=dict)  # per label: "per-label" or "conditional"
+    dataset: str = ""
+    features_digest: str = ""  # sha256 of the extractor's weights
+    created: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out = {"dataset": self.dataset, "features": self.features, "features_digest": self.features_digest,
+               "n": self.n, "seed": self.seed, "labels": {str(k): dict(v) for k, v in self.labels.items()},
+               "overall": dict(self.overall), "missing_labels": list(self.missing_labels),
+               "reference": dict(self.reference), "created": self.created}
+        if self.served_by:
+            out["served_by"] = {str(k): v for k, v in self.served_by.items()}
+        return out
+
+    @classmethod
+    def from_json(cls, obj: Any, *, source: str) -> MetricsBlock:
+        try:
+            obj = _obj(obj, source)
+            return cls(features=str(obj["features"]), n=int(obj["n"]), seed=int(obj["seed"]),
+                       labels={int(k): {str(m): float(v) for m, v in _obj(s, source).items()}
+                               for k, s in _obj(obj["labels"], source).items()},
+                       overall={str(k): float(v) for k, v in _obj(obj["overall"], source).items()},
+                       reference={str(k): float(v) for k, v in _obj(obj.get("reference", {}), source).items()},
+                       missing_labels=tuple(int(k) for k in obj.get("missing_labels", ())),
+                       served_by={int(k): str(v) for k, v in _obj(obj.get("served_by", {}), source).items()},
+                       dataset=str(obj.get("dataset", "")), features_digest=str(obj.get("features_digest", "")),
+                       created=str(obj.get("created", "")))
+        except (KeyError, TypeError, ValueError) as e:
+            raise CorruptFile(f"{source}: expected a metrics block of `zoo eval` ({type(e).__name__}: {e})") from None
+
+
+def metrics_from_json(obj: Any, *, source: str) -> dict[str, MetricsBlock]:
+    """metrics.json: one block per feature extractor, by its name."""
+    return {str(k): MetricsBlock.from_json(v, source=f"{source}: {k}") for k, v in _obj(obj, source).items()}
+
+
+@dataclass(frozen=True)
 class DatasetEntry:
     """Everything the index knows of one data set."""
     generators: dict[int, GeneratorRecord] = field(default_factory=dict)  # per-label files, by label
@@ -47,7 +93,7 @@ class DatasetEntry:
     extras: dict[str, ExtraRecord] = field(default_factory=dict)
     class_names: dict[int, str] = field(default_factory=dict)
     info: dict[str, Any] | None = None  # dataset.json: class_names, image_shape (user data sets)
-    metrics: dict[str, Any] | None = None  # metrics.json: one block per feature extractor
+    metrics: dict[str, MetricsBlock] | None = None  # metrics.json: one block per feature extractor
     record: dict[str, Any] | None = None  # record.json: how the models were made
 
     def to_json(self) -> dict[str, Any]:
@@ -56,9 +102,12 @@ class DatasetEntry:
             out["conditional"] = self.conditional.to_json()
         if self.extras:
             out["extras"] = {k: e.to_json() for k, e in self.extras.items()}
-        for key in ("info", "metrics", "record"):
-            if getattr(self, key) is not None:
-                out[key] = getattr(self, key)
+        if self.info is not None:
+            out["info"] = self.info
+        if self.metrics is not None:
+            out["metrics"] = {k: b.to_json() for k, b in self.metrics.items()}
+        if self.record is not None:
+            out["record"] = self.record
         out["class_names"] = {str(k): v for k, v in sorted(self.class_names.items())}
         return out
 
@@ -123,4 +172,5 @@ def _entry(obj: Any, where: str) -> DatasetEntry:
         else None,
         extras=extras,
         class_names={int(k): str(v) for k, v in _obj(obj.get("class_names", {}), where).items()},
-        info=obj.get("info"), metrics=obj.get("metrics"), record=obj.get("record"))
+        info=obj.get("info"), record=obj.get("record"),
+        metrics=metrics_from_json(obj["metrics"], source=f"{where}/metrics") if obj.get("metrics") is not None else None)

@@ -12,14 +12,14 @@ import torch
 
 from . import layout
 from .atomic import atomic_write_json, create_json_once
-from .errors import EntryNotFound, RegistryNotFound, suggest
+from .errors import CorruptFile, EntryNotFound, RegistryNotFound, suggest
 from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_meta, read_placed_generator,
                     sha256_bytes, write_bytes)
 from .index import build_index, dataset_folders, generator_files, load_index, read_json_file
 from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD
 from .meta import GeneratorMeta
 from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
-from .records import GeneratorRecord, Index
+from .records import GeneratorRecord, Index, MetricsBlock, metrics_from_json
 from .summary import DatasetSummary, ranges, summarise
 
 __all__ = ["LocalRegistry", "DatasetSummary"]
@@ -149,24 +149,22 @@ class LocalRegistry:
         """A recomputable cache file of the data set (never indexed, never published)."""
         return layout.cache_dir(self.root, dataset) / name
 
-    def metrics(self, dataset: str) -> dict[str, Any]:
-        """The data set's metrics.json: one block per feature extractor ({} when none were measured)."""
+    def metrics(self, dataset: str) -> dict[str, MetricsBlock]:
+        """The data set's evaluations, one block per feature extractor ({} when none were measured)."""
         path = layout.dataset_dir(self.root, dataset) / METRICS
         if not path.is_file():
             return {}
         try:
-            data = read_json_file(path)
-        except Exception:  # noqa: BLE001 - an unreadable record is replaced by the next write, never fatal
+            return metrics_from_json(read_json_file(path), source=str(path))
+        except CorruptFile:  # an unreadable record is replaced by the next write, never fatal
             log.warning("ignoring unreadable %s", path)
             return {}
-        return data if isinstance(data, dict) else {}
 
-    def write_metrics(self, dataset: str, features: str, block: dict[str, Any]) -> Path:
-        """Store one feature extractor's metrics block (others are kept: never mixed) and reindex."""
-        stored = self.metrics(dataset)
-        stored[features] = block
+    def write_metrics(self, dataset: str, block: MetricsBlock) -> Path:
+        """Store one feature extractor's block (the others are kept: never mixed), then reindex."""
+        stored = self.metrics(dataset) | {block.features: block}
         path = layout.dataset_dir(self.root, dataset) / METRICS
-        atomic_write_json(path, stored)
+        atomic_write_json(path, {k: b.to_json() for k, b in stored.items()})
         self.reindex()
         return path
 

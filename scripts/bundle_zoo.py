@@ -15,7 +15,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
-from registry.atomic import atomic_write_json  # noqa: E402
 
 
 def main() -> None:
@@ -31,17 +30,18 @@ def main() -> None:
         gf = src.read_generator(args.dataset, label)
         half = {k: v.half() if v.is_floating_point() else v for k, v in gf.tensors.items()}
         dst.save_generator(half, gf.meta)
-    shutil.copytree(args.src / args.dataset / "extras", args.dst / args.dataset / "extras", dirs_exist_ok=True)
-    for run in sorted((args.src / args.dataset / "runs").iterdir()):
+    dst.adopt_extra(src, args.dataset, "classifier")
+    images = []
+    for key, run in src.runs(args.dataset).items():
+        label = None if key == "conditional" else int(key)
+        dst.run_dir(args.dataset, label).mkdir(parents=True, exist_ok=True)
         for name in ("config.json", "stats.jsonl"):
-            (args.dst / args.dataset / "runs" / run.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy2(run / name, args.dst / args.dataset / "runs" / run.name / name)
+            shutil.copy2(run / name, dst.run_dir(args.dataset, label) / name)
+        images.append(json.loads((run / "config.json").read_text())["images"])
     _, classifier = src.read_extra(args.dataset, "classifier")
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor())
-    images = [json.loads((run / "config.json").read_text())["images"]
-              for run in sorted((args.src / args.dataset / "runs").iterdir())]
-    atomic_write_json(args.dst / args.dataset / "record.json", {
+    dst.write_record(args.dataset, {
         "command": args.command, "budget_per_label": args.budget, "reproduce": "scripts/make_bundled_zoo.sh",
         "training_data": f"the train split: {sum(images)} images, {min(images)}-{max(images)} per label, "
                          "each generator seeing only its own label's",

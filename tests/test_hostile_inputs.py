@@ -17,7 +17,8 @@ from safetensors.torch import save as st_save
 
 import zoo
 from conftest import tree_digest
-from registry import CorruptFile, DatasetEntry, InvalidMeta, InvalidName, LocalRegistry, RegistryError, read_generator, read_meta
+from registry import (CorruptFile, DatasetEntry, InvalidMeta, InvalidName, LocalRegistry, RegistryError, read_generator,
+                      read_meta)
 from registry.files import read_header
 from registry.index import load_index
 from zoo.errors import ZooError

@@ -1,22 +1,25 @@
 """`zoo train`: plugged into the `zoo` command line through the `wcgan_zoo.commands` entry point."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 import click
 
 from registry import LocalRegistry
+from registry.layout import jobs_dir
 from zoo.errors import UnknownDataset, suggest
-from zoo.labels import format_labels, parse_labels
+from zoo.labels import parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
-from .config import PRECISIONS, TrainConfig, parse_duration
 from .data import DataSource
 from .errors import InvalidTrainConfig
+from .job import MODES, TrainJob
+from .options import train_config_from, train_config_options
 from .pool import train_jobs
-from .run import LabelJob, ensure_writable
-from .shard import detect_rank, device_for, shard
+from .run import ensure_writable
+from .shard import detect_rank
 from .slurm import SlurmOptions, render_array_script, submit
 
 log = logging.getLogger(__name__)
@@ -38,21 +41,15 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
 @click.option("--name", help="Name of a user data set (class-per-folder tree given by --data).")
 @click.option("--data", type=click.Path(path_type=Path), help="Where the data set's files are.")
 @click.option("--labels", default="all", show_default=True, help="Labels: 0-9, 0,3,5-7, class names, or all.")
-@click.option("--budget", default="5m", show_default=True, help="Wall-clock budget per label: 90s, 10m, 2h.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Local processes (cores / N threads each).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("zoo-registry"), show_default=True,
               help="Registry folder the generators are written into.")
 @click.option("--resolution", type=int, help="Resize folder / ImageNet images to this (default 64).")
 @click.option("--channels", type=click.Choice(["1", "3"]), default="3", help="Channels of a user folder set.")
-@click.option("--arch", default="dcgan", show_default=True, help="Architecture family: dcgan | resnet.")
-@click.option("--preset", default="small", show_default=True, help="Width preset: tiny | small | base.")
-@click.option("--batch-size", type=int, default=64, show_default=True)
-@click.option("--latent-dim", type=int, default=128, show_default=True)
-@click.option("--n-critic", type=int, default=5, show_default=True)
-@click.option("--lr", type=float, default=1e-4, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--max-steps", type=int, help="Stop a label after this many generator steps.")
-@click.option("--checkpoint-every", default="60s", show_default=True, help="Resume checkpoint interval.")
+@click.option("--mode", type=click.Choice(MODES), default="per-label", show_default=True,
+              help="conditional: the monolithic baseline, one conditional WGAN-GP for all chosen labels, "
+                   "trained for --budget x (number of labels).")
+@train_config_options
 @click.option("--device", help="torch device (default: cuda:LOCAL_RANK when CUDA exists, else cpu).")
 @click.option("--launcher", type=click.Choice(["auto", "slurm"]), default="auto", show_default=True,
               help="auto: local pool, or shard by rank under torchrun / SLURM / MPI. slurm: submit a job array.")
@@ -62,53 +59,51 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
 @click.option("--array-size", type=int, help="SLURM array tasks (default: one per label).")
 @click.option("--array-parallelism", type=int, help="SLURM: at most this many array tasks at once.")
 @click.option("--dry-run", is_flag=True, help="With --launcher slurm: print the batch script, submit nothing.")
-@click.option("--mode", type=click.Choice(["per-label", "conditional"]), default="per-label", show_default=True,
-              help="conditional: the monolithic baseline, one conditional WGAN-GP for all chosen labels, "
-                   "trained for --budget x (number of labels).")
+@click.option("--job", "job_file", type=click.Path(path_type=Path),
+              help="Run a saved job file (what SLURM array tasks run); no other job options then.")
 @click.option("--progress/--no-progress", default=None, help="Live progress bars (default: on a terminal).")
-@click.option("--precision", type=click.Choice(PRECISIONS), default="auto", show_default=True,
-              help="bf16 autocast, fp32, or auto: bf16 only where the device computes it natively.")
-@click.option("--channels-last/--no-channels-last", default=True, show_default=True, help="NHWC memory layout.")
-@click.option("--compile", "compile_", is_flag=True, help="torch.compile the generator (pays on long budgets).")
-def train(dataset: str | None, name: str | None, data: Path | None, labels: str, budget: str, workers: int,
-          out: Path, resolution: int | None, channels: str, arch: str, preset: str, batch_size: int,
-          latent_dim: int, n_critic: int, lr: float, seed: int, max_steps: int | None, checkpoint_every: str,
-          device: str | None, launcher: str, partition: str | None, time_limit: str | None,
-          gpus_per_task: int | None, array_size: int | None, array_parallelism: int | None, dry_run: bool,
-          mode: str, progress: bool | None, precision: str, channels_last: bool, compile_: bool) -> None:
+def train(dataset: str | None, name: str | None, data: Path | None, labels: str, workers: int, out: Path,
+          resolution: int | None, channels: str, mode: str, device: str | None, launcher: str,
+          partition: str | None, time_limit: str | None, gpus_per_task: int | None, array_size: int | None,
+          array_parallelism: int | None, dry_run: bool, job_file: Path | None, progress: bool | None,
+          **options) -> None:
     """Train one WGAN-GP generator per label of DATASET, each for --budget of wall-clock time."""
+    if job_file is not None:
+        if dataset or name:
+            raise InvalidTrainConfig("--job runs a saved job as it is: expected no DATASET or --name with it")
+        return _run(TrainJob.load(job_file), workers=1, progress=False)
     dataset = dataset or name
     if not dataset:
         raise InvalidTrainConfig("expected a DATASET argument or --name for a user data set")
     spec = _spec(dataset, data, resolution, int(channels))
-    chosen = parse_labels(labels, spec)
-    cfg = TrainConfig(budget_s=parse_duration(budget), arch=arch, preset=preset, latent_dim=latent_dim,
-                      batch_size=batch_size, lr=lr, n_critic=n_critic, seed=seed, max_steps=max_steps,
-                      checkpoint_s=parse_duration(checkpoint_every), tick_s=_tick_s(parse_duration(budget)),
-                      precision=precision, channels_last=channels_last, compile=compile_)
+    cfg = train_config_from(options)
+    job = TrainJob(dataset, tuple(parse_labels(labels, spec)), str(out.resolve()),
+                   dataclasses.replace(cfg, tick_s=_tick_s(cfg.budget_s)), mode=mode,
+                   data=str(data.resolve()) if data else None, resolution=resolution, channels=int(channels),
+                   device=device)
     if mode == "conditional" and (workers != 1 or launcher == "slurm"):
         raise InvalidTrainConfig("--mode conditional trains one model in one process: use --workers 1, no --launcher slurm")
-    if workers < 1 or workers > len(chosen):
-        raise InvalidTrainConfig(f"--workers {workers}: expected 1..{len(chosen)} (one label per worker at most; "
-                                 f"{len(chosen)} labels chosen)")
+    if workers < 1 or workers > len(job.labels):
+        raise InvalidTrainConfig(f"--workers {workers}: expected 1..{len(job.labels)} (one label per worker at most; "
+                                 f"{len(job.labels)} labels chosen)")
     if launcher == "slurm":
-        return _submit_slurm(locals(), cfg, chosen)
-    ensure_writable(out)
+        opts = SlurmOptions(tasks=array_size or len(job.labels), parallelism=array_parallelism,
+                            partition=partition, time=time_limit, gpus_per_task=gpus_per_task,
+                            job_name=f"wcgan-{dataset}")
+        return _submit_slurm(job, opts, dry_run)
+    _run(job, workers=workers, progress=progress)
+
+
+def _run(job: TrainJob, *, workers: int, progress: bool | None) -> None:
+    """This process's share of the job: every unit locally, or this rank's under a launcher."""
+    ensure_writable(job.registry)
     rank = detect_rank()
-    mine = shard(chosen, rank)
     if rank.world > 1 and workers > 1:
         raise InvalidTrainConfig(f"--workers {workers} under {rank.launcher}: each rank is one worker; use --workers 1")
-    dev = str(device_for(rank, device))
-    common = dict(dataset=dataset, registry=str(out), config=cfg, data=str(data) if data else None,
-                  resolution=resolution, channels=int(channels), device=dev)
-    if mode == "conditional":  # one model: rank 0 trains it, other ranks have nothing to do
-        mine = chosen if rank.rank == 0 else []
-        jobs = [LabelJob(label=None, conditional_labels=tuple(chosen), **common)] if mine else []
-    else:
-        jobs = [LabelJob(label=lab, **common) for lab in mine]
-    log.info("%s rank %d/%d: labels %s on %s", rank.launcher, rank.rank, rank.world, format_labels(mine), dev)
-    _report(train_jobs(jobs, workers=workers, progress=progress), rank.rank, rank.world, out,
-            f"zoo sample {dataset} {chosen[0]} -r {out}")
+    units = job.label_jobs(rank)
+    log.info("%s rank %d/%d: %s", rank.launcher, rank.rank, rank.world, [u.name for u in units])
+    _report(train_jobs(units, workers=workers, progress=progress), rank.rank, rank.world, Path(job.registry),
+            f"zoo sample {job.dataset} {job.labels[0]} -r {job.registry}")
 
 
 def _report(results: list, rank: int, world: int, out: Path, try_cmd: str) -> None:
@@ -127,33 +122,20 @@ def _tick_s(budget_s: float) -> float:
     return min(5.0, max(0.5, budget_s / 50))  # about 50 stats lines per short run, one per 5 s on long ones
 
 
-def _submit_slurm(args: dict, cfg: TrainConfig, chosen: list[int]) -> None:
-    tasks = args["array_size"] or len(chosen)
-    if not 1 <= tasks <= len(chosen):
-        raise InvalidTrainConfig(f"--array-size {tasks}: expected 1..{len(chosen)}")
-    out: Path = args["out"].resolve()
-    passthrough = [args["dataset"] or args["name"], "--labels", format_labels(chosen), "--budget", args["budget"],
-                   "--out", str(out), "--arch", args["arch"], "--preset", args["preset"], "--seed", str(args["seed"]),
-                   "--batch-size", str(args["batch_size"]), "--latent-dim", str(args["latent_dim"]),
-                   "--n-critic", str(args["n_critic"]), "--lr", str(args["lr"]),
-                   "--checkpoint-every", args["checkpoint_every"], "--no-progress", "--precision", args["precision"],
-                   "--channels-last" if args["channels_last"] else "--no-channels-last",
-                   *(["--compile"] if args["compile_"] else [])]
-    for opt in ("data", "resolution", "max_steps", "device"):
-        if args[opt] is not None:
-            passthrough += [f"--{opt.replace('_', '-')}", str(Path(args[opt]).resolve() if opt == "data" else args[opt])]
-    opts = SlurmOptions(tasks=tasks, parallelism=args["array_parallelism"], partition=args["partition"],
-                        time=args["time_limit"], gpus_per_task=args["gpus_per_task"],
-                        job_name=f"wcgan-{args['dataset'] or args['name']}")
-    log_dir = out / ".slurm"
-    script = render_array_script(passthrough, opts=opts, n_labels=len(chosen), budget_s=cfg.budget_s,
+def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
+    if not 1 <= opts.tasks <= len(job.labels):
+        raise InvalidTrainConfig(f"--array-size {opts.tasks}: expected 1..{len(job.labels)}")
+    log_dir = jobs_dir(job.registry)
+    job_file = log_dir / job.file_name() if dry_run else job.save(log_dir)
+    script = render_array_script(job_file, opts=opts, n_labels=len(job.labels), budget_s=job.config.budget_s,
                                  log_dir=log_dir, workdir=Path.cwd())
-    if args["dry_run"]:
+    if dry_run:
         click.echo(script, nl=False)
         return
-    ensure_writable(out)
-    array_id, index_id = submit(script, script_path=log_dir / "train-array.sbatch", registry=out)
-    click.echo(f"submitted job array {array_id} ({tasks} tasks) and index job {index_id}; logs in {log_dir}")
+    ensure_writable(job.registry)
+    array_id, index_id = submit(script, script_path=log_dir / "train-array.sbatch", registry=Path(job.registry))
+    click.echo(f"submitted job array {array_id} ({opts.tasks} tasks) and index job {index_id} for job file "
+               f"{job_file}; logs in {log_dir}")
 
 
 @click.command("plot-training")

@@ -65,6 +65,10 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "betas", tuple(self.betas))
+        for name in ("budget_s", "lr", "gp_weight", "ema_decay", "tick_s", "checkpoint_s"):  # 600 and 600.0: one JSON
+            v = getattr(self, name)
+            if isinstance(v, int) and not isinstance(v, bool):
+                object.__setattr__(self, name, float(v))
         checks = [
             ("budget_s", self.budget_s > 0, "a duration above 0 seconds"),
             ("arch", self.arch in arch_names(), f"one of {', '.join(arch_names())}"),

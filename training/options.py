@@ -9,21 +9,10 @@ from typing import Any, TypeVar
 import click
 
 from .config import TrainConfig, parse_duration
-from .errors import InvalidTrainConfig
 
 __all__ = ["train_config_options", "train_config_from"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Duration(click.ParamType):
-    name = "duration"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
-        try:
-            return parse_duration(value)
-        except InvalidTrainConfig as e:
-            self.fail(str(e), param, ctx)
 
 
 def _flagged() -> list[dataclasses.Field]:
@@ -31,17 +20,23 @@ def _flagged() -> list[dataclasses.Field]:
 
 
 def _option(f: dataclasses.Field) -> Callable[[F], F]:
-    meta, kw = f.metadata, {}
-    if meta.get("duration"):
-        kw["type"] = _Duration()
+    meta, kw, default = f.metadata, {"show_default": f.default is not None}, f.default
+    if meta.get("duration"):  # parsed in train_config_from: a bad one is a one-line InvalidTrainConfig
+        kw["metavar"], default = "DURATION", _human_duration(f.default)
     elif "choices" in meta:
         kw["type"] = click.Choice(meta["choices"])
     elif "type" in meta:
         kw["type"] = meta["type"]
     if isinstance(f.default, bool) and "/" not in meta["flag"]:
         kw["is_flag"] = True
-    return click.option(meta["flag"], f.name, default=f.default, show_default=f.default is not None,
-                        help=meta["help"], **kw)
+    return click.option(meta["flag"], f.name, default=default, help=meta["help"], **kw)
+
+
+def _human_duration(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:g}s"
 
 
 def train_config_options(fn: F) -> F:
@@ -54,4 +49,7 @@ def train_config_options(fn: F) -> F:
 def train_config_from(options: dict[str, Any], **derived: Any) -> TrainConfig:
     """Take the config's options out of a command's keyword arguments; the rest stay in ``options``."""
     values = {f.name: options.pop(f.name) for f in _flagged()}
+    for f in _flagged():
+        if f.metadata.get("duration"):
+            values[f.name] = parse_duration(values[f.name])
     return TrainConfig(**values, **derived)

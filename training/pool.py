@@ -13,8 +13,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import torch
 
+from .job import LabelJob
 from .progress import ProgressBoard
-from .run import LabelJob, LabelResult, run_label
+from .run import LabelResult, run_label
 
 __all__ = ["train_jobs"]
 
@@ -48,7 +49,7 @@ def _run_in_worker(job: LabelJob) -> LabelResult:
 
 def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = None) -> list[LabelResult]:
     """Run every job, ``workers`` at a time. With one worker, in this process."""
-    budget = jobs[0].config.budget_s if jobs else 0
+    budget = jobs[0].job.config.budget_s if jobs else 0
     board = ProgressBoard(max(1, min(workers, len(jobs))), budget_s=budget, enabled=progress)
     try:
         if workers <= 1:

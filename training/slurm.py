@@ -34,8 +34,10 @@ def _default_time(budget_s: float, labels_per_task: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
 
 
-def render_array_script(train_args: list[str], *, opts: SlurmOptions, n_labels: int, budget_s: float,
+def render_array_script(job_file: Path, *, opts: SlurmOptions, n_labels: int, budget_s: float,
                         log_dir: Path, workdir: Path) -> str:
+    """The batch script of the array: every task runs the same saved job file and finds its labels from
+    its own SLURM_ARRAY_TASK_ID, so no training option is ever re-spelt on a command line."""
     labels_per_task = math.ceil(n_labels / opts.tasks)
     array = f"0-{opts.tasks - 1}" + (f"%{opts.parallelism}" if opts.parallelism else "")
     lines = ["#!/bin/bash", f"#SBATCH --job-name={opts.job_name}", f"#SBATCH --array={array}",
@@ -46,7 +48,7 @@ def render_array_script(train_args: list[str], *, opts: SlurmOptions, n_labels: 
         lines.append(f"#SBATCH --partition={opts.partition}")
     if opts.gpus_per_task:
         lines.append(f"#SBATCH --gpus-per-task={opts.gpus_per_task}")
-    cmd = [sys.executable, "-m", "zoo", "train", *train_args, "--launcher", "auto"]
+    cmd = [sys.executable, "-m", "zoo", "train", "--job", str(job_file), "--no-progress"]
     lines += ["", "# Each array task finds its labels from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT.",
               f"export OMP_NUM_THREADS={opts.cpus_per_task}", f"cd {shlex.quote(str(workdir))}",
               "exec " + " ".join(shlex.quote(c) for c in cmd), ""]

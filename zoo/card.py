@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from registry import DatasetEntry, LocalRegistry
+from registry import DatasetEntry, LocalRegistry, MetricsBlock
 from registry.hub import HubRegistry
 from registry.publish import CARD_MARKER
 
@@ -53,19 +53,19 @@ def _front_matter(datasets: list[str], metric_names: list[str]) -> list[str]:
     return lines + ["---", ""]
 
 
-def _metrics_table(dataset: str, block: dict, class_names: dict[int, str]) -> list[str]:
-    names = list(next(iter(block["labels"].values())))
+def _metrics_table(block: MetricsBlock, class_names: dict[int, str]) -> list[str]:
+    names = list(next(iter(block.labels.values())))
     names.sort(key=lambda m: next((i for i, p in enumerate(_ORDER) if m.startswith(p + "_")), 99))
-    out = [f"Features: `{block['features']}`; {block['n']} generated images per label (seed {block['seed']}) "
+    out = [f"Features: `{block.features}`; {block.n} generated images per label (seed {block.seed}) "
            "against the real train images of the same label.", "",
            "| label | class | " + " | ".join(names) + " |", "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
-    for label, scores in block["labels"].items():
-        out.append(f"| {label} | {class_names.get(int(label), '')} | " + " | ".join(_fmt(scores[m]) for m in names) + " |")
-    out += ["", "Overall: " + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block["overall"].items()) + ".",
+    for label, scores in block.labels.items():
+        out.append(f"| {label} | {class_names.get(label, '')} | " + " | ".join(_fmt(scores[m]) for m in names) + " |")
+    out += ["", "Overall: " + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block.overall.items()) + ".",
             "Reference (real train vs real test images, same features): "
-            + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block["reference"].items()) + ".", ""]
-    if block.get("missing_labels"):
-        out.append(f"Labels without a generator: {block['missing_labels']}.\n")
+            + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block.reference.items()) + ".", ""]
+    if block.missing_labels:
+        out.append(f"Labels without a generator: {list(block.missing_labels)}.\n")
     return out
 
 
@@ -95,7 +95,7 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
         lines += ["### Training record", "", "```sh", entry.record.get("command", ""), "```", ""]
         lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in entry.record.items() if k != "command"] + [""]
     for block in (entry.metrics or {}).values():
-        lines += ["### Metrics", ""] + _metrics_table(dataset, block, entry.class_names)
+        lines += ["### Metrics", ""] + _metrics_table(block, entry.class_names)
     return lines
 
 
@@ -108,8 +108,7 @@ def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: s
     of its sample grid, shown under its heading."""
     reg = root if isinstance(root, (LocalRegistry, HubRegistry)) else LocalRegistry(root)
     index = {k: v for k, v in reg.index().datasets.items() if datasets is None or k in datasets}
-    metric_names = sorted({k for e in index.values() for b in (e.metrics or {}).values()
-                           for k in b.get("overall", {})})
+    metric_names = sorted({k for e in index.values() for b in (e.metrics or {}).values() for k in b.overall})
     lines = _front_matter(sorted(index), metric_names) + [CARD_MARKER, ""] if front_matter else []
     lines += ["# wcgan-zoo generators", ""]
     if intro:

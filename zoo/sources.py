@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from registry.layout import INDEX_NAME
 from registry.hub import HubLocation, is_hub_url
+from registry.layout import INDEX_NAME
 
 __all__ = ["RegistryArg", "Source", "bundled_registry_path", "user_cache_path", "registry_paths", "split_env"]
 

@@ -8,6 +8,7 @@ from safetensors.torch import save as st_save
 from conftest import add_generator, tree_digest
 from registry import (ChecksumMismatch, CorruptFile, EntryNotFound, InvalidName, LocalRegistry, RegistryNotFound,
                       read_generator)
+from registry import MetricsBlock
 from registry import atomic as atomic_mod
 
 
@@ -110,10 +111,17 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(make_registry, monk
 def test_metrics_and_dataset_info_survive_reindex(make_registry):
     reg = make_registry({"my-set": [0, 1]})
     reg.write_dataset_info("my-set", class_names=["cats", "dogs", "owls"], image_shape=(1, 28, 28))
-    reg.write_metrics("my-set", "fmnistnet", {"fid_fmnistnet": {"0": 12.5}})
+    block = MetricsBlock(features="fmnistnet", n=10, seed=0, labels={0: {"fid_fmnistnet": 12.5}},
+                         overall={"intra_fid_fmnistnet": 12.5}, served_by={0: "per-label"})
+    reg.write_metrics("my-set", block)
     assert reg.reindex() == []
     entry = reg.index().datasets["my-set"]
-    assert entry.metrics == {"fmnistnet": {"fid_fmnistnet": {"0": 12.5}}} == reg.metrics("my-set")
+    assert entry.metrics == {"fmnistnet": block} == reg.metrics("my-set")
+    on_disk = json.loads((reg.root / "my-set" / "metrics.json").read_text())["fmnistnet"]
+    assert on_disk["labels"] == {"0": {"fid_fmnistnet": 12.5}} and on_disk["served_by"] == {"0": "per-label"}
+    (reg.root / "my-set" / "metrics.json").write_text('{"fmnistnet": {"n": "many"}}')
+    problems = reg.reindex()  # a damaged record is left out of the index and named, the generators stay
+    assert len(problems) == 1 and "metrics block" in problems[0] and reg.index().datasets["my-set"].metrics is None
     assert entry.class_names == {0: "cats", 1: "dogs", 2: "owls"}
     summary = reg.dataset_summary("my-set")
     assert summary.num_classes == 3 and summary.class_names[2] == "owls"

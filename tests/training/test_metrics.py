@@ -5,12 +5,12 @@ import json
 import pytest
 import torch
 from click.testing import CliRunner
-
 from conftest import add_generator, tiny_config
+
 from registry import LocalRegistry, verify
+from training.errors import InvalidTrainConfig
 from training.metrics import METRICS, Sample, classifier_extractor, evaluate, train_classifier
 from training.metrics.commands import _split
-from training.errors import InvalidTrainConfig
 from zoo.cli import main
 
 

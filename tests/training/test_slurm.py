@@ -1,14 +1,17 @@
 """`zoo train --launcher slurm` against a real single-node SLURM cluster started by the fixture."""
 import json
+import os
 import subprocess
 import sys
 
 import pytest
 from click.testing import CliRunner
+from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
 
 from registry import LocalRegistry, verify
-from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
-from training.run import run_dir
+from registry.layout import run_dir
+from training.config import TrainConfig
+from training.job import TrainJob
 from zoo.cli import main
 from zoo.loading import generator_from_file
 
@@ -22,8 +25,29 @@ def test_dry_run_prints_the_array_script_with_the_options_asked_for(tmp_path):
     for line in ["#SBATCH --array=0-4%2", "#SBATCH --partition=gpu", "#SBATCH --gpus-per-task=1",
                  "#SBATCH --time=00:35:00"]:  # 2 labels x 10 min x 1.25 + 10 min
         assert line in script
-    assert f"{sys.executable} -m zoo train cifar10 --labels 0,1,2,3,4,5,6,7,8,9 --budget 10m" in script
-    assert "--launcher auto" in script and not (tmp_path / "r").exists()  # a dry run writes nothing
+    # Every task runs the one saved job: no option is re-spelt on the task's command line.
+    job = TrainJob("cifar10", tuple(range(10)), str((tmp_path / "r").resolve()), TrainConfig(budget_s=600, tick_s=5.0),
+                   data=str(tmp_path.resolve()))
+    job_file = tmp_path / "r" / ".slurm" / job.file_name()
+    assert f"{sys.executable} -m zoo train --job {job_file} --no-progress" in script
+    assert "--budget" not in script and not (tmp_path / "r").exists()  # a dry run writes nothing
+
+
+def test_a_task_runs_the_job_file_it_is_given_and_a_bad_one_is_one_line(tmp_path):
+    job = TrainJob("fashion-mnist", (2, 5), str(tmp_path / "r"), TrainConfig(max_steps=1, preset="tiny", batch_size=8))
+    path = job.save(tmp_path / "jobs")
+    assert TrainJob.load(path) == job and path.name == job.file_name()
+    env = {**os.environ, "SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2", "SLURM_ARRAY_TASK_MIN": "0"}
+    res = subprocess.run([sys.executable, "-m", "zoo", "train", "--job", str(path), "--no-progress"],
+                         capture_output=True, text=True, timeout=300, env=env)
+    assert res.returncode == 0, res.stderr
+    assert LocalRegistry(tmp_path / "r").labels("fashion-mnist") == [5]  # task 1 of 2: its share only
+    record = json.loads((run_dir(tmp_path / "r", "fashion-mnist", 5) / "config.json").read_text())
+    assert TrainJob.from_json(record["job"]) == job  # the saved record is the job it ran
+    path.write_text("{not json")
+    for bad in (path, tmp_path / "missing.json"):
+        res = CliRunner().invoke(main, ["train", "--job", str(bad)])
+        assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "job file" in res.stderr
 
 
 def test_without_sbatch_the_error_says_what_to_do(tmp_path, monkeypatch):
@@ -45,6 +69,8 @@ def test_a_job_array_on_a_real_cluster_trains_each_label_once_and_indexes(tmp_pa
                              capture_output=True, text=True, timeout=120, env=env)
         assert res.returncode == 0, res.stderr
         assert "submitted job array" in res.stdout
+        (job_file,) = (out / ".slurm").glob("job-*.json")
+        assert TrainJob.load(job_file).config.max_steps == 2 and job_file.name in res.stdout
         wait_for_jobs(env, timeout=240)
     logs = "\n".join(p.read_text() for p in sorted((out / ".slurm").glob("*.out")))
     launchers = {}

@@ -13,8 +13,10 @@ from click.testing import CliRunner
 
 import zoo
 from registry import LocalRegistry, verify
+from registry.layout import run_dir
 from training.config import TrainConfig
-from training.run import LabelJob, run_dir, run_label
+from training.job import LabelJob, TrainJob
+from training.run import run_label
 from zoo.cli import main
 from zoo.loading import generator_from_file
 from zoo.sampling import latents
@@ -27,9 +29,14 @@ def tiny(**kw) -> TrainConfig:
                           **kw})
 
 
+def one_label(dataset: str, label: int, root: Path, config: TrainConfig) -> LabelJob:
+    (unit,) = TrainJob(dataset, (label,), str(root.resolve()), config).label_jobs()
+    return unit
+
+
 def test_same_config_and_seed_give_the_same_weights(tmp_path):
     def train(name, seed):
-        run_label(LabelJob("fashion-mnist", 3, str(tmp_path / name), tiny(max_steps=3, seed=seed)))
+        run_label(one_label("fashion-mnist", 3, tmp_path / name, tiny(max_steps=3, seed=seed)))
         return LocalRegistry(tmp_path / name).read_generator("fashion-mnist", 3).tensors
 
     a, b, c = train("a", 0), train("b", 0), train("c", 1)
@@ -39,7 +46,7 @@ def test_same_config_and_seed_give_the_same_weights(tmp_path):
 
 def test_a_budget_ends_with_a_saved_loadable_generator_and_its_record(tmp_path):
     t0 = time.monotonic()
-    res = run_label(LabelJob("fashion-mnist", 8, str(tmp_path), tiny(budget_s=2.0, seed=5)))
+    res = run_label(one_label("fashion-mnist", 8, tmp_path, tiny(budget_s=2.0, seed=5)))
     wall = time.monotonic() - t0
     assert res.status == "trained" and res.steps > 0 and 2.0 <= res.seconds < wall
     gf = LocalRegistry(tmp_path).read_generator("fashion-mnist", 8)
@@ -49,7 +56,7 @@ def test_a_budget_ends_with_a_saved_loadable_generator_and_its_record(tmp_path):
     lines = [json.loads(x) for x in (run_dir(tmp_path, "fashion-mnist", 8) / "stats.jsonl").read_text().splitlines()]
     assert len(lines) >= 3 and {"step", "seconds", "wasserstein", "gp", "loss_g"} <= lines[-1].keys()
     assert not (run_dir(tmp_path, "fashion-mnist", 8) / "checkpoint.pt").exists()
-    assert run_label(LabelJob("fashion-mnist", 8, str(tmp_path), tiny(budget_s=2.0))).status == "skipped"
+    assert run_label(one_label("fashion-mnist", 8, tmp_path, tiny(budget_s=2.0))).status == "skipped"
 
 
 def test_local_pool_trains_every_label_once_and_indexes(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 import zoo
-from registry import LocalRegistry
+from registry import LocalRegistry, MetricsBlock
 
 from ..data import load_label
 from ..errors import InvalidTrainConfig
@@ -48,12 +48,16 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         log.warning("%s: no generator for labels %s; evaluating the %d that exist", dataset, missing, len(present))
     per_label, pooled_real, pooled_fake, reference, served_by = {}, [], [], [], {}
     for i, label in enumerate(present):
+        served = zoo.which(dataset, label, registry=reg.root)
+        served_by[str(label)] = served.kind
+        channels, resolution = served.meta.image_shape[:2]  # real images as the generator was trained on them
+
         def real(split: str) -> torch.Tensor:
             return real_features(reg, dataset, label, split, extractor,
-                                 lambda: load_label(dataset, label, data=data, split=split))
+                                 lambda: load_label(dataset, label, data=data, split=split, resolution=resolution,
+                                                    channels=channels))
 
         train_feats = real("train")
-        served_by[str(label)] = zoo.which(dataset, label, registry=reg.root).kind
         fake_feats, fake_logits = extract(extractor, zoo.sample(dataset, label, n=n, seed=seed, registry=reg.root))
         g = torch.Generator().manual_seed(seed + label)
         subset = train_feats[torch.randperm(len(train_feats), generator=g)[:n]]  # equal sizes for the k-NN metrics
@@ -71,11 +75,10 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
     overall = {f"{m}{suffix}": statistics.mean(s[f"{m}{suffix}"] for s in per_label.values()) for m in names}
     overall[f"intra_fid{suffix}"] = overall.pop(f"fid{suffix}")
     overall[f"fid{suffix}"] = METRICS["fid"].fn(Sample(torch.cat(pooled_real), torch.cat(pooled_fake)))
-    result = {
-        "dataset": dataset, "features": extractor.name, "features_digest": extractor.digest, "n": n, "seed": seed,
-        "labels": per_label, "overall": overall, "missing_labels": missing, "served_by": served_by,
-        "reference": {f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-    }
-    reg.write_metrics(dataset, extractor.name, result)  # one block per feature extractor: never mixed
-    return result
+    block = MetricsBlock(
+        features=extractor.name, n=n, seed=seed, labels={int(k): v for k, v in per_label.items()}, overall=overall,
+        reference={f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)}, missing_labels=tuple(missing),
+        served_by={int(k): v for k, v in served_by.items()}, dataset=dataset, features_digest=extractor.digest,
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    reg.write_metrics(dataset, block)
+    return block.to_json()

@@ -9,9 +9,9 @@ import math
 import torch
 from torch import nn
 
+from .architectures import Architecture, register
 from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
-from .architectures import Architecture, register
 
 __all__ = ["DCGANGenerator", "DCGANCritic"]
 

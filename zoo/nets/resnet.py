@@ -10,9 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .architectures import Architecture, register
 from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
-from .architectures import Architecture, register
 
 __all__ = ["ResNetGenerator", "ResNetCritic"]
 

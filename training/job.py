@@ -1,0 +1,117 @@
+"""A training job: what ``zoo train`` was asked, built once, frozen. It is both the record every run saves
+(in its ``config.json``) and the input every worker runs: a local process, a torchrun rank, or a SLURM
+array task that reads it from a job file (``zoo train --job FILE``), never a command line rebuilt by hand.
+
+    job = TrainJob("fashion-mnist", labels=(0, 7), registry="/shared/zoo", config=TrainConfig(budget_s=60))
+    for label_job in job.label_jobs(detect_rank()):   # this rank's share
+        run_label(label_job)
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from registry.atomic import atomic_write_json
+
+from .config import TrainConfig
+from .errors import InvalidTrainConfig
+from .shard import Rank, device_for, shard
+
+__all__ = ["MODES", "TrainJob", "LabelJob"]
+
+MODES = ("per-label", "conditional")
+
+
+@dataclass(frozen=True)
+class TrainJob:
+    dataset: str  # a built-in name, or the name a user data set (class-per-folder tree) gets in the registry
+    labels: tuple[int, ...]  # the labels to train (class indices)
+    registry: str  # absolute path of the registry folder the generators are written into
+    config: TrainConfig  # how each generator is trained
+    mode: str = "per-label"  # per-label: one generator per label; conditional: one model for all labels,
+    #                          trained for budget x len(labels) (the monolithic baseline)
+    data: str | None = None  # where the data set's files are (None: data that ships on the machine)
+    resolution: int | None = None  # resize target of folder trees and ImageNet (None: 64)
+    channels: int = 3  # channels of a user folder tree: 1 or 3
+    device: str | None = None  # None: cuda:LOCAL_RANK when CUDA exists, else cpu
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "labels", tuple(self.labels))
+        if self.mode not in MODES:
+            raise InvalidTrainConfig(f"TrainJob.mode: expected one of {', '.join(MODES)}, got {self.mode!r}")
+        if not self.labels or any(isinstance(k, bool) or not isinstance(k, int) or k < 0 for k in self.labels):
+            raise InvalidTrainConfig(f"TrainJob.labels: expected class indices >= 0, got {self.labels!r}")
+        if not os.path.isabs(self.registry):
+            raise InvalidTrainConfig(f"TrainJob.registry: expected an absolute path, got {self.registry!r}")
+        if self.channels not in (1, 3):
+            raise InvalidTrainConfig(f"TrainJob.channels: expected 1 or 3, got {self.channels!r}")
+
+    def label_jobs(self, rank: Rank | None = None) -> list[LabelJob]:
+        """This rank's work: its share of the labels, or (conditional mode) the one model, on rank 0."""
+        rank = rank or Rank(0, 1)
+        device = str(device_for(rank, self.device))
+        if self.mode == "conditional":
+            return [LabelJob(self, None, device)] if rank.rank == 0 else []
+        return [LabelJob(self, label, device) for label in shard(self.labels, rank)]
+
+    # -- the job file ---------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["labels"], d["config"] = list(self.labels), self.config.to_json()
+        return d
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> TrainJob:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(obj, dict) or not {"dataset", "labels", "registry", "config"} <= obj.keys():
+            raise InvalidTrainConfig("a training job: expected an object with dataset, labels, registry and config")
+        unknown = sorted(obj.keys() - fields)
+        if unknown:
+            raise InvalidTrainConfig(f"a training job: unknown fields {unknown}; expected {sorted(fields)}")
+        try:
+            config = TrainConfig.from_json(obj["config"])
+        except TypeError as e:
+            raise InvalidTrainConfig(f"a training job's config: {e}") from None
+        return cls(**{**obj, "labels": tuple(obj["labels"]), "config": config})
+
+    def file_name(self) -> str:
+        """The job file's name, from its content: a job file once written never changes."""
+        text = json.dumps(self.to_json(), sort_keys=True)
+        return f"job-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
+
+    def save(self, folder: Path) -> Path:
+        path = Path(folder) / self.file_name()
+        atomic_write_json(path, self.to_json())
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> TrainJob:
+        try:
+            obj = json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InvalidTrainConfig(f"job file {path} does not exist: expected the file `zoo train` wrote") from None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise InvalidTrainConfig(f"job file {path} is unreadable: {e}") from None
+        return cls.from_json(obj)
+
+
+@dataclass(frozen=True)
+class LabelJob:
+    """One unit of work of a job: one label's generator (or, label None, the conditional model)."""
+    job: TrainJob
+    label: int | None
+    device: str = "cpu"
+
+    @property
+    def name(self) -> str:
+        return "conditional" if self.label is None else str(self.label)
+
+    @property
+    def wanted(self) -> tuple[int, ...]:
+        """The labels whose images this unit trains on."""
+        return self.job.labels if self.label is None else (self.label,)
