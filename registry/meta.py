@@ -39,6 +39,7 @@ class GeneratorMeta:
     package_version: str = "0"  # wcgan-zoo version that wrote the file
     format_version: int = FORMAT_VERSION
     kind: str = "generator"
+    loss: str = "wgan-gp"  # how it was trained: "wgan-gp", or "dcgan" (the paper's baseline); optional in files
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset)
@@ -48,6 +49,8 @@ class GeneratorMeta:
         else:
             check_label(self.label)
         _expect(isinstance(self.arch, str) and self.arch, "arch", "a non-empty string", self.arch)
+        _expect(isinstance(self.loss, str) and 0 < len(self.loss) <= 32, "loss", "a short name such as 'wgan-gp'",
+                self.loss)
         _expect(isinstance(self.arch_config, dict), "arch_config", "a JSON object", self.arch_config)
         _expect(_is_int(self.latent_dim) and self.latent_dim > 0, "latent_dim", "a positive integer", self.latent_dim)
         shape = tuple(self.image_shape) if isinstance(self.image_shape, (list, tuple)) else None
@@ -79,6 +82,8 @@ class GeneratorMeta:
                               f"expected fields: {', '.join(sorted(fields))}")
         values: dict[str, Any] = {}
         for name in fields:
+            if name not in header:  # an optional field added after the file was written: its default
+                continue
             raw = header[name]
             values[name] = raw if name in _TEXT_FIELDS else _decode(raw, name, source)
         try:
@@ -92,7 +97,7 @@ class GeneratorMeta:
                                source=source)
 
 
-_TEXT_FIELDS = {"dataset", "class_name", "arch", "created", "package_version", "kind"}
+_TEXT_FIELDS = {"dataset", "class_name", "arch", "created", "package_version", "kind", "loss"}
 
 
 def _is_int(v: object) -> bool:

@@ -19,6 +19,7 @@ from .index import build_index, dataset_folders, generator_files, load_index, re
 from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD
 from .meta import GeneratorMeta
 from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
+from .protocol import Registry
 from .records import GeneratorRecord, Index, MetricsBlock, metrics_from_json
 from .summary import DatasetSummary, ranges, summarise
 
@@ -129,10 +130,13 @@ class LocalRegistry:
     def extras(self, dataset: str) -> list[str]:
         return sorted(self.index().entry(dataset).extras)
 
-    def adopt_extra(self, source: LocalRegistry, dataset: str, name: str) -> Path:
-        """Copy another registry's extra (e.g. its domain classifier), checked against that registry's index."""
-        tensors, metadata = source.read_extra(dataset, name)
-        return self.save_extra(dataset, name, tensors, metadata)
+    def adopt_extra(self, source: Registry, dataset: str, name: str) -> Path:
+        """Copy another registry's extra (e.g. its domain classifier) byte for byte, after checking it against
+        that registry's index: the same file, the same sha256, so caches keyed by it are shared."""
+        source.read_extra(dataset, name)  # checked (and, from the Hub, fetched) first
+        path = self.root / extra_relpath(dataset, name)
+        write_bytes(path, (source.root / extra_relpath(dataset, name)).read_bytes())
+        return path
 
     # -- records beside the generators -------------------------------------------------------
     def run_dir(self, dataset: str, label: int | None) -> Path:

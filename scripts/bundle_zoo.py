@@ -15,6 +15,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
+from training.speed import cpu_name  # noqa: E402
 
 
 def main() -> None:
@@ -39,13 +40,11 @@ def main() -> None:
             shutil.copy2(run / name, dst.run_dir(args.dataset, label) / name)
         images.append(json.loads((run / "config.json").read_text())["images"])
     _, classifier = src.read_extra(args.dataset, "classifier")
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
     dst.write_record(args.dataset, {
         "command": args.command, "budget_per_label": args.budget, "reproduce": "scripts/make_bundled_zoo.sh",
         "training_data": f"the train split: {sum(images)} images, {min(images)}-{max(images)} per label, "
                          "each generator seeing only its own label's",
-        "hardware": f"{torch.get_num_threads()} CPU cores ({cpu}), no GPU",
+        "hardware": f"{torch.get_num_threads()} CPU cores ({cpu_name()}), no GPU",
         "software": f"torch {torch.__version__}, Python {platform.python_version()}",
         "storage": "generators stored as float16, computed in float32",
         "classifier_test_accuracy": float(classifier["test_accuracy"]),

@@ -16,6 +16,12 @@ __all__ = ["TrainConfig", "parse_duration"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PRECISIONS = ("auto", "fp32", "bf16")
+LOSSES = ("wgan-gp", "dcgan")
+# The DC-GAN baseline's defaults: the recipe of the paper authors' earlier parallel DC-GAN code (Lupo Pasini,
+# Gabbi, Yin, Perotto, Laanait 2021): Adam 1e-4 with betas (0.5, 0.999), batch 100, one discriminator
+# step per generator step, batch norm in the discriminator.
+LOSS_RECIPES: dict[str, dict[str, Any]] = {"dcgan": {"lr": 1e-4, "betas": (0.5, 0.999), "batch_size": 100,
+                                                     "n_critic": 1}}
 
 
 def parse_duration(text: str | float | int) -> float:
@@ -43,6 +49,8 @@ class TrainConfig:
     """How one label's generator is trained. ``zoo train`` builds its options from the fields that carry a
     flag (``training.options``); a run saves this with its record (``TrainJob``)."""
     budget_s: float = _opt(300.0, "--budget", "Wall-clock budget per label: 90s, 10m, 2h.", duration=True)
+    loss: str = _opt("wgan-gp", "--loss", "wgan-gp: Wasserstein with gradient penalty. dcgan: the paper's baseline, "
+                     "non-saturating logistic loss with its own recipe defaults (see README).", choices=LOSSES)
     arch: str = _opt("dcgan", "--arch", "Architecture family: dcgan | resnet.")
     preset: str = _opt("small", "--preset", "Width preset: tiny | small | base.")
     latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
@@ -71,6 +79,7 @@ class TrainConfig:
                 object.__setattr__(self, name, float(v))
         checks = [
             ("budget_s", self.budget_s > 0, "a duration above 0 seconds"),
+            ("loss", self.loss in LOSSES, f"one of {', '.join(LOSSES)}"),
             ("arch", self.arch in arch_names(), f"one of {', '.join(arch_names())}"),
             ("preset", self.preset in WIDTH_PRESETS, f"one of {', '.join(WIDTH_PRESETS)}"),
             ("latent_dim", _int(self.latent_dim) and self.latent_dim > 0, "a positive integer"),
@@ -94,9 +103,15 @@ class TrainConfig:
             if not ok:
                 raise InvalidTrainConfig(f"TrainConfig.{name}: expected {expected}, got {getattr(self, name)!r}")
 
+    @classmethod
+    def for_loss(cls, loss: str = "wgan-gp", **fields: Any) -> TrainConfig:
+        """The config of ``loss`` with its recipe's defaults (``LOSS_RECIPES``), then ``fields`` on top."""
+        return cls(loss=loss, **{**LOSS_RECIPES.get(loss, {}), **fields})
+
     def net_config(self, image_shape: tuple[int, int, int]) -> NetConfig:
-        return NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],
-                                latent_dim=self.latent_dim)
+        cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],
+                               latent_dim=self.latent_dim)
+        return dataclasses.replace(cfg, critic_norm="batch") if self.loss == "dcgan" else cfg
 
     def label_seed(self, label: int) -> int:
         return self.seed * 1_000_003 + label

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoo.errors import ZooError
 
-__all__ = ["TrainingError", "DataNotFound", "EmptyLabel", "InvalidTrainConfig", "LauncherError"]
+__all__ = ["TrainingError", "DataNotFound", "EmptyLabel", "InvalidTrainConfig", "LauncherError", "ProvenanceError"]
 
 
 class TrainingError(ZooError):
@@ -24,3 +24,7 @@ class InvalidTrainConfig(TrainingError, ValueError):
 
 class LauncherError(TrainingError, RuntimeError):
     """A launcher environment or submission that cannot work (sbatch missing, ranks inconsistent, ...)."""
+
+
+class ProvenanceError(TrainingError, AssertionError):
+    """An evaluation would score other nets than the ones a run wrote (a routing surprise, a swapped file)."""

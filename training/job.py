@@ -48,6 +48,9 @@ class TrainJob:
             raise InvalidTrainConfig(f"TrainJob.labels: expected class indices >= 0, got {self.labels!r}")
         if not os.path.isabs(self.registry):
             raise InvalidTrainConfig(f"TrainJob.registry: expected an absolute path, got {self.registry!r}")
+        if self.mode == "conditional" and self.config.loss != "wgan-gp":
+            raise InvalidTrainConfig(f"--loss {self.config.loss} trains per-label generators only (the paper's "
+                                     "baseline); the conditional baseline is a WGAN-GP: use --loss wgan-gp")
         if self.channels not in (1, 3):
             raise InvalidTrainConfig(f"TrainJob.channels: expected 1 or 3, got {self.channels!r}")
 

@@ -43,8 +43,11 @@ def plot_training(registry: Path, dataset: str, out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     stats = read_stats(registry, dataset)
-    panels = [("wasserstein", "Wasserstein estimate  E[D(real)] - E[D(fake)]"), ("loss_g", "generator loss"),
-              ("gp", "gradient penalty")]
+    dcgan = any("loss_d" in ln for lines in stats.values() for ln in lines)
+    panels = ([("loss_d", "discriminator loss"), ("loss_g", "generator loss (non-saturating)"),
+               ("d_real", "D(real): mean probability")] if dcgan else
+              [("wasserstein", "Wasserstein estimate  E[D(real)] - E[D(fake)]"), ("loss_g", "generator loss"),
+               ("gp", "gradient penalty")])
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
     cmap = plt.get_cmap("tab10" if len(stats) <= 10 else "viridis")
     for i, (label, lines) in enumerate(sorted(stats.items(), key=lambda kv: (not kv[0].isdigit(), kv[0].zfill(9)))):
@@ -59,7 +62,7 @@ def plot_training(registry: Path, dataset: str, out: Path) -> Path:
         ax.grid(alpha=0.3)
     if len(stats) <= 20:
         axes[0].legend(title="label", fontsize=7, ncol=2)
-    fig.suptitle(f"{dataset}: per-label WGAN-GP training ({len(stats)} labels)")
+    fig.suptitle(f"{dataset}: per-label {'DC-GAN' if dcgan else 'WGAN-GP'} training ({len(stats)} labels)")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)

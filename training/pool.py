@@ -9,7 +9,7 @@ import queue
 import signal
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 
 import torch
 
@@ -48,7 +48,7 @@ def _run_in_worker(job: LabelJob) -> LabelResult:
 
 
 def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = None) -> list[LabelResult]:
-    """Run every job, ``workers`` at a time. With one worker, in this process."""
+    """Run every job, ``workers`` at a time (with one worker, in this process); results in job order."""
     budget = jobs[0].job.config.budget_s if jobs else 0
     board = ProgressBoard(max(1, min(workers, len(jobs))), budget_s=budget, enabled=progress)
     try:
@@ -79,8 +79,8 @@ def _pool(jobs: list[LabelJob], workers: int, board: ProgressBoard) -> list[Labe
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                  initargs=(threads, counter, ticks)) as pool:
             futures = [pool.submit(_run_in_worker, job) for job in jobs]
-            results = [f.result() for f in as_completed(futures)]
+            results = [f.result() for f in futures]  # in job order, whatever order they finish in
     finally:
         stop.set()
         reader.join()
-    return sorted(results, key=lambda r: r.label)
+    return results

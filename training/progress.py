@@ -25,6 +25,8 @@ class ProgressBoard:
         post = {"step": line.get("step"), "left": f"{max(0.0, self.budget_s - line.get('seconds', 0)):.0f}s"}
         if "wasserstein" in line:
             post["W"] = f"{line['wasserstein']:.3f}"
+        if "loss_d" in line:
+            post["D"] = f"{line['loss_d']:.3f}"
         if "images_per_s" in line:
             post["img/s"] = f"{line['images_per_s']:.0f}"
         bar.set_postfix(post, refresh=True)

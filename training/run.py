@@ -127,7 +127,7 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
                     on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict()))
     save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,
                    class_name=names[unit.label] if labels is None else "", steps=state.step, seconds=state.seconds,
-                   seed=cfg.seed)
+                   seed=cfg.seed, loss=cfg.loss)
     ckpt_path.unlink(missing_ok=True)
     log.info("%s/%s trained: %d steps in %.1f s", job.dataset, unit.name, state.step, state.seconds)
     return LabelResult(unit.label, "trained", state.step, state.seconds, resumed_from)

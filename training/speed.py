@@ -12,19 +12,30 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["native_bf16", "use_bf16", "autocast"]
+__all__ = ["native_bf16", "use_bf16", "autocast", "cpu_name"]
 
 _CPU_BF16_FLAGS = {"avx512_bf16", "amx_bf16"}
 
 
 @functools.cache
-def _cpu_flags() -> frozenset[str]:
+def _cpuinfo(*keys: str) -> str:
+    """The first /proc/cpuinfo line starting with one of ``keys``, after its colon ("" if none)."""
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return frozenset()
-    line = next((ln for ln in text.splitlines() if ln.startswith(("flags", "Features"))), "")
-    return frozenset(line.partition(":")[2].split())
+        return ""
+    return next((ln for ln in text.splitlines() if ln.startswith(keys)), "").partition(":")[2].strip()
+
+
+def _cpu_flags() -> frozenset[str]:
+    return frozenset(_cpuinfo("flags", "Features").split())
+
+
+def cpu_name() -> str:
+    """The CPU model, for figures that say which machine measured them."""
+    import platform
+
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def native_bf16(device: torch.device) -> bool:

@@ -1,4 +1,5 @@
-"""One WGAN-GP (Gulrajani et al. 2017) on the images of one label, under a wall-clock budget.
+"""One GAN on the images of one label, under a wall-clock budget: a WGAN-GP (Gulrajani et al. 2017) by
+default, or the DC-GAN baseline (``TrainConfig.loss``; the losses live in ``losses``).
 
 The state is a small dataclass so a checkpoint can hold it and a resumed run continue it exactly.
 """
@@ -16,9 +17,10 @@ from torch import nn
 from zoo.nets import NetConfig, build_critic, build_generator
 
 from .config import TrainConfig
+from .losses import critic_loss, generator_loss
 from .speed import autocast, use_bf16
 
-__all__ = ["GanState", "new_state", "train_steps", "gradient_penalty"]
+__all__ = ["GanState", "new_state", "train_steps"]
 
 
 @dataclass
@@ -55,24 +57,18 @@ def new_state(cfg: TrainConfig, net_cfg: NetConfig, *, seed: int, device: torch.
     return GanState(G, D, G_ema, torch.optim.Adam(G.parameters(), **opt), torch.optim.Adam(D.parameters(), **opt), rng)
 
 
-def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor,
-                     y: torch.Tensor | None = None) -> torch.Tensor:
-    """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake images (of labels y)."""
-    x_hat = torch.lerp(fake, real, eps).requires_grad_(True)  # (B, C, H, W)
-    (grad,) = torch.autograd.grad(D(x_hat, y).float().sum(), x_hat, create_graph=True)
-    return (grad.float().flatten(1).norm(dim=1) - 1).pow(2).mean()  # in fp32 even under bf16 autocast
-
-
 @dataclass
 class _Meters:
-    wasserstein: list[torch.Tensor] = field(default_factory=list)
-    gp: list[torch.Tensor] = field(default_factory=list)
-    loss_g: list[torch.Tensor] = field(default_factory=list)
+    """Per-step values (tensors, so logging never syncs a step) averaged over one tick."""
+    values: dict[str, list[torch.Tensor]] = field(default_factory=dict)
+
+    def add(self, **named: torch.Tensor) -> None:
+        for k, v in named.items():
+            self.values.setdefault(k, []).append(v.detach())
 
     def summary(self) -> dict[str, float]:
-        out = {k: float(torch.stack(v).mean()) for k, v in vars(self).items() if v}
-        for v in vars(self).values():
-            v.clear()
+        out = {k: float(torch.stack(v).mean()) for k, v in self.values.items() if v}
+        self.values.clear()
         return out
 
 
@@ -107,19 +103,15 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
             with autocast(device, amp):
                 with torch.no_grad():
                     fake = G_run(z, y).float()
-                # One critic pass over real and fake together: the critic has no batch statistics, so this
-                # equals two passes and costs less per image.
-                scores = D(torch.cat([real, fake]), None if y is None else torch.cat([y, y])).float()  # (2B,)
-                w_dist = scores[:B].mean() - scores[B:].mean()
-                gp = gradient_penalty(D, real, fake, eps, y)
+                loss_d, logged = critic_loss(cfg.loss, D, real, fake, y, eps, cfg.gp_weight)
             state.opt_d.zero_grad(set_to_none=True)
-            (cfg.gp_weight * gp - w_dist).backward()
+            loss_d.backward()
             state.opt_d.step()
         z = torch.randn(B, cfg.latent_dim, device=device, generator=rng)
         y = labels[torch.randint(n, (B,), device=device, generator=rng)] if labels is not None else None
         D.requires_grad_(False)
         with autocast(device, amp):
-            loss_g = -D(G_run(z, y), y).float().mean()
+            loss_g = generator_loss(cfg.loss, D(G_run(z, y), y))
         state.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         state.opt_g.step()
@@ -130,7 +122,7 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
             torch._foreach_lerp_(ema_params, g_params, 1.0 - decay)
             for b_ema, b in buffer_pairs:
                 b_ema.copy_(b)
-        meters.wasserstein.append(w_dist.detach()), meters.gp.append(gp.detach()), meters.loss_g.append(loss_g.detach())
+        meters.add(**logged, loss_g=loss_g)
         state.step += 1
         now = time.monotonic()
         state.seconds = base + (now - start)
@@ -142,6 +134,6 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
         if on_checkpoint is not None and now - last_ckpt >= cfg.checkpoint_s:
             on_checkpoint(state)
             last_ckpt = time.monotonic()
-    if on_tick is not None and meters.wasserstein:
+    if on_tick is not None and meters.values:
         on_tick({"step": state.step, "seconds": round(state.seconds, 3), **meters.summary()})
     return state

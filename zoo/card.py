@@ -69,6 +69,13 @@ def _metrics_table(block: MetricsBlock, class_names: dict[int, str]) -> list[str
     return out
 
 
+def _losses(losses: list[str]) -> str:
+    named = ("loss " if len(losses) == 1 else "losses ") + ", ".join(f"`{x}`" for x in losses)
+    if "dcgan" in losses:
+        named += " (`dcgan`: the non-saturating DC-GAN loss, the paper's baseline, not the zoo's WGAN-GP)"
+    return named
+
+
 def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> list[str]:
     spec = builtin_spec(dataset)
     lines = [f"## {dataset}", ""]
@@ -79,14 +86,16 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
     gens = entry.generators
     if gens:
         any_meta = next(iter(gens.values())).meta
+        losses = sorted({g.meta.loss for g in gens.values()})
         lines += [f"{len(gens)} per-label generators, architecture `{any_meta.arch}` (width "
                   f"{any_meta.arch_config['width']}, latent {any_meta.latent_dim}), images "
-                  f"{'x'.join(map(str, any_meta.image_shape))}.", "",
-                  "| label | class | steps | seconds | seed | MB | sha256 |", "| --- | --- | --- | --- | --- | --- | --- |"]
+                  f"{'x'.join(map(str, any_meta.image_shape))}, trained with {_losses(losses)}.", "",
+                  "| label | class | steps | seconds | seed | MB | sha256 | loss |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for key, g in sorted(gens.items()):
             m = g.meta
             lines.append(f"| {key} | {m.class_name} | {m.steps} | {m.seconds:.0f} | {m.seed} | "
-                         f"{g.size / 1e6:.2f} | `{g.sha256[:12]}` |")
+                         f"{g.size / 1e6:.2f} | `{g.sha256[:12]}` | {m.loss} |")
         lines.append("")
     if entry.conditional is not None:
         m = entry.conditional.meta
@@ -101,11 +110,11 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
 
 def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: str | None = None, intro: str = "",
                 dataset_grids: dict[str, str] | None = None, datasets: list[str] | None = None,
-                front_matter: bool = True) -> str:
+                front_matter: bool = True, sections: list[str] | None = None) -> str:
     """Markdown for every data set (or those named) of a registry: models, training record, metrics.
 
     ``root`` is a registry folder or an open registry; ``dataset_grids`` maps a data set to the path or URL
-    of its sample grid, shown under its heading."""
+    of its sample grid, shown under its heading; ``sections`` are Markdown blocks added before the limitations."""
     reg = root if isinstance(root, (LocalRegistry, HubRegistry)) else LocalRegistry(root)
     index = {k: v for k, v in reg.index().datasets.items() if datasets is None or k in datasets}
     metric_names = sorted({k for e in index.values() for b in (e.metrics or {}).values() for k in b.overall})
@@ -118,5 +127,6 @@ def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: s
         lines += [f"![one row per class, seed 0]({grid_image})", ""]
     for dataset, entry in sorted(index.items()):
         lines += _dataset_section(dataset, entry, (dataset_grids or {}).get(dataset))
+    lines += [section.strip() + "\n" for section in sections or []]
     lines += [LIMITATIONS]
     return "\n".join(lines).rstrip() + "\n"

@@ -133,11 +133,14 @@ def grid_cmd(dataset: str, n: int, seed: int, out: Path | None, registries: tupl
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=Path("MODEL_CARD.md"), show_default=True)
 @click.option("--grid-image", help="Path or URL of a sample grid to show in the card.")
-def card_cmd(path: Path, out: Path, grid_image: str | None) -> None:
+@click.option("--section", "sections", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A Markdown file added as a section before the limitations (repeatable), e.g. bench results.")
+def card_cmd(path: Path, out: Path, grid_image: str | None, sections: tuple[Path, ...]) -> None:
     """Render the model card of the registry at PATH (models, training record, metrics) as Markdown."""
     from .card import render_card
 
-    out.write_text(render_card(path, grid_image=grid_image), encoding="utf-8")
+    extra = [p.read_text(encoding="utf-8") for p in sections]
+    out.write_text(render_card(path, grid_image=grid_image, sections=extra), encoding="utf-8")
     click.echo(f"wrote {out}")
 
 

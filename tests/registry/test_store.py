@@ -158,3 +158,13 @@ def test_creating_a_registry_never_overwrites_an_existing_index(tmp_path):
     LocalRegistry.create(tmp_path / "r")  # a second rank starting up
     assert json.loads((reg.root / "index.json").read_text())["mark"] == 1
     assert not list(reg.root.glob(".tmp-*"))
+
+
+def test_an_adopted_extra_is_the_same_file_so_caches_keyed_by_its_sha256_are_shared(make_registry):
+    src, dst = make_registry({"fashion-mnist": [0]}), make_registry({"fashion-mnist": [1]})
+    src.save_extra("fashion-mnist", "classifier", {"w": torch.arange(6.0)}, {"b": "2", "a": "1", "c": "3"})
+    src.reindex()
+    dst.adopt_extra(src, "fashion-mnist", "classifier")
+    dst.reindex()
+    sha = [r.index().datasets["fashion-mnist"].extras["classifier"].sha256 for r in (src, dst)]
+    assert sha[0] == sha[1] and dst.read_extra("fashion-mnist", "classifier")[1] == {"a": "1", "b": "2", "c": "3"}

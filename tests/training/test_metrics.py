@@ -76,7 +76,7 @@ def test_eval_measures_what_exists_names_what_is_missing_and_caches_real_feature
     stored = json.loads((reg.root / "digits" / "metrics.json").read_text())
     assert stored["digitsnet"]["overall"] == result["overall"]
     reg.reindex()
-    assert reg.index().datasets["digits"].metrics["digitsnet"]["n"] == 40  # survives reindex
+    assert reg.index().datasets["digits"].metrics["digitsnet"].n == 40  # survives reindex
 
     caches = sorted((reg.root / "digits" / "cache").glob("*.safetensors"))
     assert len(caches) == 6  # train and test features of three labels

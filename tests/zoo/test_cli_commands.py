@@ -126,7 +126,9 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
                                                                          "hardware": "2 CPU cores"}))
     reg.reindex()
     out = tmp_path / "CARD.md"
-    res = run("card", str(reg.root), "-o", str(out), "--grid-image", "docs/g.png")
+    section = tmp_path / "compare.md"
+    section.write_text("## Measured elsewhere\n\n| method | intra_fid |\n| --- | --- |\n| per-label | 2.000 |\n")
+    res = run("card", str(reg.root), "-o", str(out), "--grid-image", "docs/g.png", "--section", str(section))
     assert res.exit_code == 0
     text = out.read_text()
     assert text.startswith("---\nlibrary_name: wcgan-zoo\n") and "- wgan-gp" in text and "- intra_fid_fmnistnet" in text
@@ -135,3 +137,4 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
     assert "zoo train fashion-mnist\n```" in text and "- hardware: 2 CPU cores" in text
     assert "![one row per class, seed 0](docs/g.png)" in text and "Labels without a generator: [1, 2]" in text
     assert "not** with Inception-feature" in text
+    assert text.index("## Measured elsewhere") < text.index("## Limitations") and "| per-label | 2.000 |" in text

@@ -7,7 +7,9 @@ import click
 import torch
 from tqdm import tqdm
 
+import zoo
 from registry import LocalRegistry
+from zoo.labels import parse_labels
 from zoo.specs import builtin_spec
 
 from ..data import load_label
@@ -51,8 +53,9 @@ def train_classifier_cmd(dataset: str, out: Path, data: Path | None, epochs: int
 @click.option("--allow-download", is_flag=True, help="Let clean-fid download the Inception weights.")
 @click.option("--data", type=click.Path(path_type=Path), help="Where the data set's files are.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--labels", default="all", show_default=True, help="Only these labels: 0-9, 0,3,5-7, names, or all.")
 def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | None, allow_download: bool,
-             data: Path | None, seed: int) -> None:
+             data: Path | None, seed: int, labels: str) -> None:
     """Measure FID, KID, IS, precision/recall and class consistency per label; store them in the registry."""
     reg = LocalRegistry(root)
     if features == "inception":
@@ -65,7 +68,8 @@ def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | 
             bar.update(1)
 
         result = evaluate(root, dataset, extractor=extractor, n=n, seed=seed, data=data,
-                          with_logits=features == "classifier", progress=progress)
+                          with_logits=features == "classifier", progress=progress,
+                          labels=parse_labels(labels, zoo.spec(dataset, registry=reg.root)))
     names = list(next(iter(result["labels"].values())))
     click.echo(f"{'label':>5}  " + "  ".join(f"{m:>{max(9, len(m))}}" for m in names))
     for label, scores in result["labels"].items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import torch
@@ -31,13 +31,20 @@ def _names(with_logits: bool) -> list[str]:
 
 
 def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1000, seed: int = 0,
-             data: str | None = None, with_logits: bool = True,
+             data: str | None = None, with_logits: bool = True, labels: Sequence[int] | None = None,
+             feature_cache: LocalRegistry | None = None,
              progress: Callable[[int, int, int], None] | None = None) -> dict:
+    """Score the labels the registry serves (or only ``labels``); store and return the metrics block.
+
+    Real-image features are cached in the evaluated registry, or in ``feature_cache`` (a registry several
+    evaluations with the same extractor share)."""
     reg = LocalRegistry(root)
+    cache = feature_cache or reg
     spec = zoo.spec(dataset, registry=reg.root)
     info = zoo.datasets(registry=reg.root).get(spec.name)
-    present = list(info.labels) if info else []
-    missing = [k for k in range(spec.num_classes) if k not in present]
+    wanted = list(range(spec.num_classes)) if labels is None else sorted(set(labels))
+    present = [k for k in (info.labels if info else ()) if k in wanted]
+    missing = [k for k in wanted if k not in present]
     if not present:
         raise InvalidTrainConfig(f"{reg.root} holds no generator for {dataset!r}: nothing to evaluate")
     names = _names(with_logits)
@@ -53,7 +60,7 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         channels, resolution = served.meta.image_shape[:2]  # real images as the generator was trained on them
 
         def real(split: str) -> torch.Tensor:
-            return real_features(reg, dataset, label, split, extractor,
+            return real_features(cache, dataset, label, split, extractor,
                                  lambda: load_label(dataset, label, data=data, split=split, resolution=resolution,
                                                     channels=channels))
 

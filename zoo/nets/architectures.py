@@ -27,6 +27,7 @@ class Architecture:
     resolutions: tuple[int, ...]
     base_width: int  # the `base` preset's width
     description: str = ""
+    critic_norms: tuple[str, ...] = ("none",)  # normalisations the critic offers (NetConfig.critic_norm)
 
 
 _ARCHITECTURES: dict[str, Architecture] = {}

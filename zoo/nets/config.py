@@ -22,6 +22,7 @@ class NetConfig:
     latent_dim: int = 128  # size of z ~ N(0, I)
     width: int = 64  # channels of the widest-resolution feature map; deeper layers scale from it
     num_classes: int = 0  # > 0: one conditional net for every label (label embedding in G, projection in D)
+    critic_norm: str = "none"  # "batch": batch norm in the critic too (the DC-GAN loss); WGAN-GP needs "none"
 
     def __post_init__(self) -> None:
         for name, lo, hi in (("resolution", 4, 1024), ("latent_dim", 1, 4096), ("width", 1, 4096)):
@@ -36,6 +37,9 @@ class NetConfig:
         if self.resolution not in fam.resolutions:
             raise InvalidConfig(f"architecture {self.arch!r} has no {self.resolution} px variant; "
                                 f"expected one of {', '.join(map(str, fam.resolutions))}")
+        if self.critic_norm not in fam.critic_norms:
+            raise InvalidConfig(f"NetConfig.critic_norm: architecture {self.arch!r} offers "
+                                f"{', '.join(map(repr, fam.critic_norms))}, got {self.critic_norm!r}")
 
     @classmethod
     def preset(cls, arch: str, preset: str, *, resolution: int, channels: int, latent_dim: int = 128,

@@ -1,4 +1,5 @@
-"""DCGAN-style generator and critic (Radford et al. 2016), critic without batch norm as WGAN-GP asks.
+"""DCGAN-style generator and critic (Radford et al. 2016). The critic has no batch norm, as WGAN-GP asks,
+unless ``critic_norm="batch"`` (the DC-GAN baseline: batch norm after every conv but the first).
 
 Resolutions 8, 16, 32, 64, 128 start from a 4x4 map; 28 px (MNIST-like) starts from 7x7.
 """
@@ -52,7 +53,8 @@ class DCGANCritic(nn.Module):
         chans = chans[::-1]  # widest resolution first
         layers: list[nn.Module] = [nn.Conv2d(cfg.channels, chans[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(chans, chans[1:]):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+            norm = [nn.BatchNorm2d(c_out)] if cfg.critic_norm == "batch" else []
+            layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), *norm, nn.LeakyReLU(0.2, True)]
         self.body = nn.Sequential(*layers)
         self.head = ProjectionHead(cfg.num_classes, chans[-1] * start**2)
 
@@ -63,5 +65,6 @@ class DCGANCritic(nn.Module):
 register(Architecture(
     name="dcgan", generator=DCGANGenerator, critic=DCGANCritic,
     resolutions=(8, 16, 28, 32, 64, 128), base_width=64,
-    description="DCGAN-style transposed-conv generator, batch-norm-free critic",
+    description="DCGAN-style transposed-conv generator, batch-norm-free critic (batch norm for the DC-GAN loss)",
+    critic_norms=("none", "batch"),
 ))
