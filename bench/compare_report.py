@@ -109,8 +109,9 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
         ax.set_title(_short(key) + (" (lower is better)" if key in LOWER_IS_BETTER else ""), fontsize=10)
         ax.grid(alpha=0.3)
     handles, names = fig.axes[0].get_legend_handles_labels()
-    fig.legend(handles, [f"{n} (o seed 0, x other seeds, * equal wall-clock)" if i == 0 else n
-                         for i, n in enumerate(names)], loc="lower center", ncol=3, fontsize=9)
+    fig.legend(handles, names, loc="outside upper center", ncol=3, fontsize=9, title_fontsize=9,
+               title=f"{result['dataset']}, {result['cpu']} ({result['cores']} cores): quality against equal compute "
+                     "(o seed 0, x other seeds, * equal wall-clock)")
     biggest = max(r["budget_per_label_s"] for r in _main_runs(result))
     for i, method in enumerate(COLORS):
         run = next(r for r in _main_runs(result) if r["method"] == method and r["budget_per_label_s"] == biggest)
@@ -119,6 +120,5 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
         ax.imshow(zoo.grid(x, nrow=8), cmap="gray")
         ax.set_title(f"{method}, {biggest:g} s per label: one row per class, seed 0", fontsize=9)
         ax.axis("off")
-    fig.suptitle(f"{result['dataset']}: quality against equal compute ({result['cpu']}, {result['cores']} cores)")
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -14,4 +14,5 @@ rm -rf zoo/pretrained/fashion-mnist/cache   # recomputable; not shipped
 $ZOO registry reindex zoo/pretrained
 mkdir -p docs
 $ZOO grid fashion-mnist -n 10 --seed 0 -r zoo/pretrained -o docs/fashion-mnist-grid.png
-$ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png
+# docs/compare.md comes from `make compare` (bench/compare.py --out docs)
+$ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png $( [ -f docs/compare.md ] && echo --section docs/compare.md )

@@ -10,6 +10,7 @@ from typing import Any
 from zoo.nets import WIDTH_PRESETS, NetConfig
 from zoo.nets import names as arch_names
 
+from .augment import parse_policy
 from .errors import InvalidTrainConfig
 
 __all__ = ["TrainConfig", "parse_duration"]
@@ -55,10 +56,17 @@ class TrainConfig:
     preset: str = _opt("small", "--preset", "Width preset: tiny | small | base.")
     latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
     batch_size: int = _opt(64, "--batch-size", "Images per critic and generator step.")
-    lr: float = _opt(1e-4, "--lr", "Adam learning rate of both nets (Gulrajani et al. 2017).")
-    betas: tuple[float, float] = (0.0, 0.9)  # Adam betas (ibid.)
+    lr: float = _opt(1e-4, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
+                     "(Gulrajani et al. 2017).")
+    lr_d: float | None = _opt(None, "--lr-d", "Critic learning rate (default: --lr); another value gives two "
+                              "time-scale updates (Heusel et al. 2017).", type=float)
+    betas: tuple[float, float] = _opt((0.0, 0.9), "--betas", "Adam betas of both nets (ibid.).", type=float, nargs=2)
     n_critic: int = _opt(5, "--n-critic", "Critic steps per generator step (ibid.).")
     gp_weight: float = _opt(10.0, "--gp-weight", "Gradient-penalty weight lambda (ibid.).")
+    gp_every: int = _opt(1, "--gp-every", "Apply the gradient penalty on every k-th critic step only, weighted "
+                         "by k (lazy regularisation, Karras et al. 2020): cheaper critic steps.")
+    augment: str = _opt("none", "--augment", "Differentiable augmentation of what the critic sees (Zhao et al. "
+                        "2020): none, or a comma list of color, translation, cutout.")
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
     seed: int = _opt(0, "--seed", "Run seed; each label derives its own from it.")
     max_steps: int | None = _opt(None, "--max-steps", "Stop a label after this many generator steps.", type=int)
@@ -72,8 +80,9 @@ class TrainConfig:
     fused_adam: bool = True  # one fused kernel per optimizer step instead of one per parameter
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "betas", tuple(self.betas))
-        for name in ("budget_s", "lr", "gp_weight", "ema_decay", "tick_s", "checkpoint_s"):  # 600 and 600.0: one JSON
+        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        object.__setattr__(self, "augment", ",".join(parse_policy(self.augment)) or "none")  # one spelling
+        for name in ("budget_s", "lr", "lr_d", "gp_weight", "ema_decay", "tick_s", "checkpoint_s"):  # 600 == 600.0
             v = getattr(self, name)
             if isinstance(v, int) and not isinstance(v, bool):
                 object.__setattr__(self, name, float(v))
@@ -85,9 +94,11 @@ class TrainConfig:
             ("latent_dim", _int(self.latent_dim) and self.latent_dim > 0, "a positive integer"),
             ("batch_size", _int(self.batch_size) and self.batch_size > 0, "a positive integer"),
             ("lr", self.lr > 0, "a positive number"),
+            ("lr_d", self.lr_d is None or self.lr_d > 0, "None or a positive number"),
             ("betas", len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "two numbers in [0, 1)"),
             ("n_critic", _int(self.n_critic) and self.n_critic > 0, "a positive integer"),
             ("gp_weight", self.gp_weight >= 0, "a number >= 0"),
+            ("gp_every", _int(self.gp_every) and self.gp_every > 0, "a positive integer"),
             ("ema_decay", 0 <= self.ema_decay < 1, "a number in [0, 1)"),
             ("seed", _int(self.seed) and self.seed >= 0, "an integer >= 0"),
             ("max_steps", self.max_steps is None or (_int(self.max_steps) and self.max_steps > 0),

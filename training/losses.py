@@ -10,14 +10,15 @@ D returns raw scores (logits for ``dcgan``); every loss is computed in fp32.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 __all__ = ["critic_loss", "generator_loss", "gradient_penalty"]
 
 
-def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor,
+def gradient_penalty(D: Callable[..., torch.Tensor], real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor,
                      y: torch.Tensor | None = None) -> torch.Tensor:
     """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake images (of labels y)."""
     x_hat = torch.lerp(fake, real, eps).requires_grad_(True)  # (B, C, H, W)
@@ -25,7 +26,7 @@ def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, eps: 
     return (grad.float().flatten(1).norm(dim=1) - 1).pow(2).mean()  # in fp32 even under bf16 autocast
 
 
-def critic_loss(loss: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
+def critic_loss(loss: str, D: Callable[..., torch.Tensor], real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
                 eps: torch.Tensor, gp_weight: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     """The critic's (discriminator's) loss on one batch, and what to log of it."""
     B = real.shape[0]
@@ -34,6 +35,8 @@ def critic_loss(loss: str, D: nn.Module, real: torch.Tensor, fake: torch.Tensor,
         # passes and costs less per image.
         scores = D(torch.cat([real, fake]), None if y is None else torch.cat([y, y])).float()  # (2B,)
         w_dist = scores[:B].mean() - scores[B:].mean()
+        if gp_weight == 0:  # a step without the penalty (lazy regularisation): nothing to log for it
+            return -w_dist, {"wasserstein": w_dist}
         gp = gradient_penalty(D, real, fake, eps, y)
         return gp_weight * gp - w_dist, {"wasserstein": w_dist, "gp": gp}
     if loss == "dcgan":

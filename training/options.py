@@ -25,8 +25,7 @@ def _option(f: dataclasses.Field) -> Callable[[F], F]:
         kw["metavar"], default = "DURATION", _human_duration(f.default)
     elif "choices" in meta:
         kw["type"] = click.Choice(meta["choices"])
-    elif "type" in meta:
-        kw["type"] = meta["type"]
+    kw.update({k: v for k, v in meta.items() if k in ("type", "nargs")})
     if isinstance(f.default, bool) and "/" not in meta["flag"]:
         kw["is_flag"] = True
     return click.option(meta["flag"], f.name, default=default, help=meta["help"], **kw)

@@ -16,6 +16,7 @@ from torch import nn
 
 from zoo.nets import NetConfig, build_critic, build_generator
 
+from .augment import augment, parse_policy
 from .config import TrainConfig
 from .losses import critic_loss, generator_loss
 from .speed import autocast, use_bf16
@@ -52,9 +53,10 @@ def new_state(cfg: TrainConfig, net_cfg: NetConfig, *, seed: int, device: torch.
     if cfg.channels_last:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    opt = dict(lr=cfg.lr, betas=cfg.betas, fused=cfg.fused_adam or None)
+    opt = dict(betas=cfg.betas, fused=cfg.fused_adam or None)
     rng = torch.Generator(device=device).manual_seed(seed)
-    return GanState(G, D, G_ema, torch.optim.Adam(G.parameters(), **opt), torch.optim.Adam(D.parameters(), **opt), rng)
+    return GanState(G, D, G_ema, torch.optim.Adam(G.parameters(), lr=cfg.lr, **opt),
+                    torch.optim.Adam(D.parameters(), lr=cfg.lr_d or cfg.lr, **opt), rng)
 
 
 @dataclass
@@ -72,6 +74,63 @@ class _Meters:
         return out
 
 
+class _Step:
+    """One generator step and its critic steps, with what stays fixed over a run built once: after a forward
+    pass has flushed the CPU caches, every Python lookup in the loop costs."""
+
+    def __init__(self, state: GanState, images: torch.Tensor, labels: torch.Tensor | None, cfg: TrainConfig) -> None:
+        self.state, self.images, self.labels, self.cfg = state, images, labels, cfg
+        self.device, self.n = images.device, images.shape[0]
+        self.amp = use_bf16(cfg.precision, self.device)
+        self.fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
+        G = state.G
+        self.G_run = torch.compile(G) if cfg.compile else G  # state.G stays the plain module for checkpoints
+        policy = parse_policy(cfg.augment)
+        # The critic as training calls it: D itself, or D of differentiably augmented images (DiffAugment).
+        self.critic = state.D if not policy else (lambda x, y=None: state.D(augment(x, policy, state.rng), y))
+        self.ema_params, self.g_params = list(state.G_ema.parameters()), list(G.parameters())
+        self.buffer_pairs = list(zip(state.G_ema.buffers(), G.buffers()))
+
+    def critic_step(self, i: int) -> dict[str, torch.Tensor]:
+        cfg, state, B = self.cfg, self.state, self.cfg.batch_size
+        idx = torch.randint(self.n, (B,), device=self.device, generator=state.rng)
+        z = torch.randn(B, cfg.latent_dim, device=self.device, generator=state.rng)
+        real = self.images[idx].float().div_(255).contiguous(memory_format=self.fmt)
+        y = self.labels[idx] if self.labels is not None else None
+        eps = torch.rand(B, 1, 1, 1, device=self.device, generator=state.rng)
+        # Lazy regularisation: the penalty on every gp_every-th critic step, weighted to the same mean.
+        lazy = (state.step * cfg.n_critic + i) % cfg.gp_every == 0
+        with autocast(self.device, self.amp):
+            with torch.no_grad():
+                fake = self.G_run(z, y).float()
+            loss_d, logged = critic_loss(cfg.loss, self.critic, real, fake, y, eps,
+                                         cfg.gp_weight * cfg.gp_every if lazy else 0.0)
+        state.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        state.opt_d.step()
+        return logged
+
+    def generator_step(self) -> torch.Tensor:
+        cfg, state = self.cfg, self.state
+        z = torch.randn(cfg.batch_size, cfg.latent_dim, device=self.device, generator=state.rng)
+        y = (self.labels[torch.randint(self.n, (cfg.batch_size,), device=self.device, generator=state.rng)]
+             if self.labels is not None else None)
+        state.D.requires_grad_(False)
+        with autocast(self.device, self.amp):
+            loss_g = generator_loss(cfg.loss, self.critic(self.G_run(z, y), y))
+        state.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        state.opt_g.step()
+        state.D.requires_grad_(True)
+        with torch.no_grad():
+            # Warm-up (1 + t) / (10 + t): early on the average follows the net instead of its random init.
+            decay = min(cfg.ema_decay, (1 + state.step) / (10 + state.step))
+            torch._foreach_lerp_(self.ema_params, self.g_params, 1.0 - decay)
+            for b_ema, b in self.buffer_pairs:
+                b_ema.copy_(b)
+        return loss_g
+
+
 def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, deadline_s: float,
                 labels: torch.Tensor | None = None, on_tick: Callable[[dict[str, float]], None] | None = None,
                 on_checkpoint: Callable[[GanState], None] | None = None) -> GanState:
@@ -80,54 +139,20 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     ``images`` is the data as uint8 (N, C, H, W) on the training device, indexed directly; ``labels`` (N,)
     are given for a conditional model (the baseline), None for one label's generator.
     """
-    G, D, rng, B = state.G, state.D, state.rng, cfg.batch_size
-    device, n = images.device, images.shape[0]
-    amp = use_bf16(cfg.precision, device)
-    fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
-    G_run = torch.compile(G) if cfg.compile else G  # state.G stays the plain module: checkpoints are unchanged
-    # Built once: these lists are walked after every generator step.
-    ema_params, g_params = list(state.G_ema.parameters()), list(G.parameters())
-    buffer_pairs = list(zip(state.G_ema.buffers(), G.buffers()))
-    meters = _Meters()
+    step, meters = _Step(state, images, labels, cfg), _Meters()
     start, base = time.monotonic(), state.seconds
     last_tick = last_ckpt = start
     step_at_tick = state.step
-    G.train(), D.train()
+    state.G.train(), state.D.train()
     while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
-        for _ in range(cfg.n_critic):
-            idx = torch.randint(n, (B,), device=device, generator=rng)
-            real = images[idx].float().div_(255).contiguous(memory_format=fmt)
-            y = labels[idx] if labels is not None else None
-            z = torch.randn(B, cfg.latent_dim, device=device, generator=rng)
-            eps = torch.rand(B, 1, 1, 1, device=device, generator=rng)
-            with autocast(device, amp):
-                with torch.no_grad():
-                    fake = G_run(z, y).float()
-                loss_d, logged = critic_loss(cfg.loss, D, real, fake, y, eps, cfg.gp_weight)
-            state.opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            state.opt_d.step()
-        z = torch.randn(B, cfg.latent_dim, device=device, generator=rng)
-        y = labels[torch.randint(n, (B,), device=device, generator=rng)] if labels is not None else None
-        D.requires_grad_(False)
-        with autocast(device, amp):
-            loss_g = generator_loss(cfg.loss, D(G_run(z, y), y))
-        state.opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
-        state.opt_g.step()
-        D.requires_grad_(True)
-        with torch.no_grad():
-            # Warm-up (1 + t) / (10 + t): early on the average follows the net instead of its random init.
-            decay = min(cfg.ema_decay, (1 + state.step) / (10 + state.step))
-            torch._foreach_lerp_(ema_params, g_params, 1.0 - decay)
-            for b_ema, b in buffer_pairs:
-                b_ema.copy_(b)
-        meters.add(**logged, loss_g=loss_g)
+        for i in range(cfg.n_critic):
+            logged = step.critic_step(i)
+        meters.add(**logged, loss_g=step.generator_step())
         state.step += 1
         now = time.monotonic()
         state.seconds = base + (now - start)
         if on_tick is not None and now - last_tick >= cfg.tick_s:
-            rate = (state.step - step_at_tick) * B * (cfg.n_critic + 1) / (now - last_tick)
+            rate = (state.step - step_at_tick) * cfg.batch_size * (cfg.n_critic + 1) / (now - last_tick)
             on_tick({"step": state.step, "seconds": round(state.seconds, 3), "images_per_s": round(rate, 1),
                      **meters.summary()})
             last_tick, step_at_tick = now, state.step

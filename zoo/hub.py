@@ -10,7 +10,6 @@ import logging
 import tempfile
 from pathlib import Path
 
-import torch
 from tqdm.auto import tqdm
 
 from registry import LocalRegistry
@@ -36,22 +35,17 @@ def build_repo_folder(registry: str | Path, dest: str | Path) -> list[str]:
     and records in the registry's layout, a fresh index, a sample grid per data set and the model card."""
     dest = Path(dest)
     files = stage_registry(LocalRegistry(registry).root, dest)
-    staged = LocalRegistry(dest)
+    router = Router()  # its own cache: the staged folder is temporary
     grids = {}
-    for name in staged.datasets():
-        rel = f"images/{name}-grid.png"
-        save_grid(_class_rows(staged.root, name, GRID_PER_CLASS), dest / rel, nrow=GRID_PER_CLASS)
-        grids[name] = rel
+    for name, info in router.datasets(registry=dest).items():
+        if not info.labels:  # a data set recorded without generators: nothing to show
+            continue
+        # What zoo.sample gives with the staged registry as the whole path: n images (seed 0) of every label.
+        x = router.sample(name, labels=list(info.labels), n=GRID_PER_CLASS, seed=0, registry=dest)
+        grids[name] = f"images/{name}-grid.png"
+        save_grid(x, dest / grids[name], nrow=GRID_PER_CLASS)
     (dest / README).write_text(render_card(dest, dataset_grids=grids), encoding="utf-8")
     return sorted([*files, *grids.values(), README])
-
-
-def _class_rows(root: Path, dataset: str, n: int) -> torch.Tensor:
-    """``n`` images (seed 0) of every label the registry at ``root`` serves, with it as the whole path:
-    exactly what ``zoo.sample(dataset, labels=..., n=n, seed=0, registry=root)`` gives."""
-    router = Router()  # its own cache: the staged folder is temporary
-    labels = router.datasets(registry=root)[dataset].labels
-    return router.sample(dataset, labels=list(labels), n=n, seed=0, registry=root)
 
 
 def publish(registry: str | Path, repo: str, *, revision: str | None = None, private: bool = False,

@@ -1,0 +1,122 @@
+"""The recipe levers as TrainConfig fields and flags: differentiable augmentation, two time-scale learning
+rates, Adam betas, lazy gradient penalty; each checked on what it must do, not only that it parses."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from registry.layout import run_dir
+from training.augment import augment, color, cutout, parse_policy, translation
+from training.config import TrainConfig
+from training.errors import InvalidTrainConfig
+from training.losses import gradient_penalty
+from training.wgan_gp import new_state, train_steps
+from zoo.cli import main
+
+
+def test_translation_shifts_whole_images_and_fills_with_zero():
+    x = torch.zeros(64, 1, 8, 8)
+    x[:, :, 3, 3] = 1.0  # one bright pixel
+    out = translation(x, torch.Generator().manual_seed(0))
+    where = [tuple(torch.nonzero(o[0]).tolist()[0]) for o in out]  # the pixel moved by at most 1 (= 8 / 8)
+    assert all(abs(r - 3) <= 1 and abs(c - 3) <= 1 for r, c in where) and len(set(where)) > 1
+    assert torch.allclose(out.sum(dim=(1, 2, 3)), torch.ones(64))  # moved, never duplicated or lost
+
+
+def test_cutout_zeroes_one_square_of_half_the_size():
+    x = torch.ones(32, 1, 8, 8)
+    out = cutout(x, torch.Generator().manual_seed(0))
+    zeros = (out == 0).sum(dim=(1, 2, 3))
+    assert zeros.max() == 16 and zeros.min() >= 4  # a 4x4 square, clipped at the borders
+
+
+def test_color_keeps_rgb_and_grey_shapes_and_is_differentiable():
+    for c in (1, 3):
+        x = torch.rand(4, c, 8, 8, requires_grad=True)
+        out = color(x, torch.Generator().manual_seed(0))
+        out.sum().backward()
+        assert out.shape == x.shape and x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_augmentation_is_differentiable_and_reproducible():
+    x = torch.rand(6, 1, 16, 16, requires_grad=True)
+    policy = parse_policy("cutout,translation,color")
+    assert policy == ("color", "translation", "cutout")  # the paper's order, whatever order was asked
+    a = augment(x, policy, torch.Generator().manual_seed(3))
+    assert torch.equal(a, augment(x, policy, torch.Generator().manual_seed(3)))
+    (a * torch.rand_like(a)).sum().backward()
+    assert x.grad.abs().sum() > 0
+
+
+def test_unknown_augmentations_list_the_choices(tmp_path):
+    with pytest.raises(InvalidTrainConfig, match="'flip': expected 'none' or a comma list of color, translation"):
+        TrainConfig(augment="translation,flip")
+    assert TrainConfig(augment="cutout, translation").augment == "translation,cutout"
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--augment", "zoom", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and res.output.count("\n") == 1 and "color, translation, cutout" in res.output
+
+
+def test_gradient_penalty_on_a_linear_critic_has_a_known_answer():
+    w = torch.tensor([3.0, 4.0])  # D(x) = w . x: gradient norm 5 everywhere, penalty (5 - 1)^2 = 16
+
+    def critic(x, y=None):
+        return x.flatten(1) @ w
+
+    real, fake = torch.rand(5, 1, 1, 2), torch.rand(5, 1, 1, 2)
+    assert gradient_penalty(critic, real, fake, torch.rand(5, 1, 1, 1)).item() == pytest.approx(16.0)
+
+
+def _run(cfg: TrainConfig, steps: int = 4):
+    state = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=torch.device("cpu"))
+    data = torch.randint(0, 255, (64, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    lines: list[dict] = []
+    train_steps(state, data, cfg, deadline_s=600, on_tick=lines.append)
+    return state, lines
+
+
+def tiny(**kw) -> TrainConfig:
+    return TrainConfig(**{"preset": "tiny", "batch_size": 8, "latent_dim": 16, "max_steps": 4, "tick_s": 1e-9, **kw})
+
+
+def test_two_time_scales_set_each_optimizer_and_betas_reach_both():
+    state, _ = _run(tiny(lr=1e-4, lr_d=4e-4, betas=(0.5, 0.99)))
+    assert state.opt_g.param_groups[0]["lr"] == 1e-4 and state.opt_d.param_groups[0]["lr"] == 4e-4
+    assert state.opt_g.param_groups[0]["betas"] == state.opt_d.param_groups[0]["betas"] == (0.5, 0.99)
+
+
+def test_lazy_gradient_penalty_runs_on_every_kth_critic_step_only():
+    _, every = _run(tiny(n_critic=2, gp_every=1))
+    _, lazy = _run(tiny(n_critic=2, gp_every=2))
+    # Each tick logs the last critic step of a generator step: step i's second critic step is number 2i+1.
+    assert all("gp" in line for line in every[:-1]) and not any("gp" in line for line in lazy[:-1])
+
+
+def test_augmentation_changes_training_and_its_options_reach_the_record(tmp_path):
+    plain, _ = _run(tiny())
+    aug, _ = _run(tiny(augment="translation,cutout"))
+    assert not all(torch.equal(a, b) for a, b in zip(plain.G.parameters(), aug.G.parameters()))
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--labels", "4", "--max-steps", "3", "--preset", "tiny",
+                                    "--augment", "translation", "--lr-d", "3e-4", "--betas", "0.5", "0.9",
+                                    "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    record = json.loads((run_dir(tmp_path, "fashion-mnist", 4) / "config.json").read_text())["job"]["config"]
+    assert (record["augment"], record["lr_d"], record["betas"]) == ("translation", 3e-4, [0.5, 0.9])
+
+
+def test_the_ema_of_the_generator_is_what_gets_saved(tmp_path, monkeypatch):
+    import training.run as run_module
+    from registry import LocalRegistry
+    from training.job import TrainJob
+
+    states = []
+    real_new_state = run_module.new_state
+    monkeypatch.setattr(run_module, "new_state", lambda *a, **k: states.append(real_new_state(*a, **k)) or states[-1])
+    (unit,) = TrainJob("fashion-mnist", (2,), str(tmp_path), tiny(max_steps=3)).label_jobs()
+    run_module.run_label(unit)
+    saved = LocalRegistry(tmp_path).read_generator("fashion-mnist", 2).tensors
+    ema, raw = states[0].G_ema.state_dict(), states[0].G.state_dict()
+    assert all(torch.equal(saved[k], ema[k]) for k in ema)
+    assert any(not torch.equal(saved[k], raw[k]) for k in raw if raw[k].is_floating_point())
