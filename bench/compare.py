@@ -56,18 +56,21 @@ class Run:
     seed: int
     framing: str  # "core-seconds" (1 thread per process) or "wall-clock" (the conditional model on 2 threads)
     root: Path
+    recipe: tuple[tuple[str, object], ...] = ()  # TrainConfig fields over the loss's defaults (bench/levers.py)
+    max_images: int | None = None  # images per label (None: all)
+    base: str = ""  # the entry of METHODS giving loss and mode (default: ``method`` itself)
 
     @property
     def kind(self) -> str:
-        return METHODS[self.method][1]
+        return METHODS[self.base or self.method][1]
 
     def job(self, labels: tuple[int, ...], preset: str) -> TrainJob:
-        loss, mode = METHODS[self.method]
+        loss, mode = METHODS[self.base or self.method]
         # Wall-clock: the conditional model trains for the per-label runs' wall-clock on CORES workers.
         budget = self.budget / CORES if self.framing == "wall-clock" else self.budget
-        cfg = TrainConfig.for_loss(loss, budget_s=budget, seed=self.seed, preset=preset, tick_s=max(1.0, budget / 10),
-                                   checkpoint_s=3600.0)
-        return TrainJob(DATASET, labels, str(self.root), cfg, mode=mode)
+        cfg = TrainConfig.for_loss(loss, **{"preset": preset, **dict(self.recipe)}, budget_s=budget, seed=self.seed,
+                                   tick_s=max(1.0, budget / 10), checkpoint_s=3600.0)
+        return TrainJob(DATASET, labels, str(self.root), cfg, mode=mode, max_images=self.max_images)
 
 
 def plan(args: argparse.Namespace, work: Path) -> list[Run]:

@@ -50,6 +50,7 @@ class MetricsBlock:
     reference: dict[str, float] = field(default_factory=dict)  # the same metrics between real train and test
     missing_labels: tuple[int, ...] = ()  # labels nothing on the path served
     served_by: dict[int, str] = field(default_factory=dict)  # per label: "per-label" or "conditional"
+    weak: dict[int, tuple[str, ...]] = field(default_factory=dict)  # labels far below the others, and why
     dataset: str = ""
     features_digest: str = ""  # sha256 of the extractor's weights
     created: str = ""
@@ -61,6 +62,8 @@ class MetricsBlock:
                "reference": dict(self.reference), "created": self.created}
         if self.served_by:
             out["served_by"] = {str(k): v for k, v in self.served_by.items()}
+        if self.weak:
+            out["weak"] = {str(k): list(v) for k, v in self.weak.items()}
         return out
 
     @classmethod
@@ -74,6 +77,7 @@ class MetricsBlock:
                        reference={str(k): float(v) for k, v in _obj(obj.get("reference", {}), source).items()},
                        missing_labels=tuple(int(k) for k in obj.get("missing_labels", ())),
                        served_by={int(k): str(v) for k, v in _obj(obj.get("served_by", {}), source).items()},
+                       weak={int(k): tuple(map(str, v)) for k, v in _obj(obj.get("weak", {}), source).items()},
                        dataset=str(obj.get("dataset", "")), features_digest=str(obj.get("features_digest", "")),
                        created=str(obj.get("created", "")))
         except (KeyError, TypeError, ValueError) as e:

@@ -46,6 +46,8 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
               help="Registry folder the generators are written into.")
 @click.option("--resolution", type=int, help="Resize folder / ImageNet images to this (default 64).")
 @click.option("--channels", type=click.Choice(["1", "3"]), default="3", help="Channels of a user folder set.")
+@click.option("--max-images", type=int, help="Use only the first N images of each label (e.g. 500: CIFAR-100's "
+              "regime).")
 @click.option("--mode", type=click.Choice(MODES), default="per-label", show_default=True,
               help="conditional: the monolithic baseline, one conditional WGAN-GP for all chosen labels, "
                    "trained for --budget x (number of labels).")
@@ -61,12 +63,14 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
 @click.option("--dry-run", is_flag=True, help="With --launcher slurm: print the batch script, submit nothing.")
 @click.option("--job", "job_file", type=click.Path(path_type=Path),
               help="Run a saved job file (what SLURM array tasks run); no other job options then.")
+@click.option("--retrain", is_flag=True, help="Train the chosen labels even where the registry has them; each "
+              "new generator replaces the old one atomically once written. Without it they are skipped.")
 @click.option("--progress/--no-progress", default=None, help="Live progress bars (default: on a terminal).")
 def train(dataset: str | None, name: str | None, data: Path | None, labels: str, workers: int, out: Path,
-          resolution: int | None, channels: str, mode: str, device: str | None, launcher: str,
+          resolution: int | None, channels: str, max_images: int | None, mode: str, device: str | None, launcher: str,
           partition: str | None, time_limit: str | None, gpus_per_task: int | None, array_size: int | None,
-          array_parallelism: int | None, dry_run: bool, job_file: Path | None, progress: bool | None,
-          **options) -> None:
+          array_parallelism: int | None, dry_run: bool, job_file: Path | None, retrain: bool,
+          progress: bool | None, **options) -> None:
     """Train one WGAN-GP generator per label of DATASET, each for --budget of wall-clock time."""
     if job_file is not None:
         if dataset or name:
@@ -80,7 +84,7 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     job = TrainJob(dataset, tuple(parse_labels(labels, spec)), str(out.resolve()),
                    dataclasses.replace(cfg, tick_s=_tick_s(cfg.budget_s)), mode=mode,
                    data=str(data.resolve()) if data else None, resolution=resolution, channels=int(channels),
-                   device=device)
+                   device=device, retrain=retrain, max_images=max_images)
     if mode == "conditional" and (workers != 1 or launcher == "slurm"):
         raise InvalidTrainConfig("--mode conditional trains one model in one process: use --workers 1, no --launcher slurm")
     if workers < 1 or workers > len(job.labels):
@@ -110,6 +114,7 @@ def _report(results: list, rank: int, world: int, out: Path, try_cmd: str) -> No
     for r in results:
         name = "conditional" if r.label is None else f"label {r.label:>5}"
         resumed = f"  (resumed at step {r.resumed_from})" if r.resumed_from else ""
+        resumed += "  (another process is training it; its current file is left in place)" if r.status == "busy" else ""
         click.echo(f"{name}  {r.status:<8} {r.steps:>7} steps  {r.seconds:8.1f} s{resumed}")
     if world == 1:  # the only process: safe to rebuild the index now
         LocalRegistry(out).reindex()

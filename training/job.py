@@ -38,7 +38,10 @@ class TrainJob:
     data: str | None = None  # where the data set's files are (None: data that ships on the machine)
     resolution: int | None = None  # resize target of folder trees and ImageNet (None: 64)
     channels: int = 3  # channels of a user folder tree: 1 or 3
+    max_images: int | None = None  # use only the first N images of each label (the small-data regime)
     device: str | None = None  # None: cuda:LOCAL_RANK when CUDA exists, else cpu
+    retrain: bool = False  # train the labels even if the registry has them: each new file replaces the old one
+    #                        atomically when written (until then the old one serves); without it they are skipped
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", tuple(self.labels))
@@ -51,6 +54,9 @@ class TrainJob:
         if self.mode == "conditional" and self.config.loss != "wgan-gp":
             raise InvalidTrainConfig(f"--loss {self.config.loss} trains per-label generators only (the paper's "
                                      "baseline); the conditional baseline is a WGAN-GP: use --loss wgan-gp")
+        if self.max_images is not None and (isinstance(self.max_images, bool) or not isinstance(self.max_images, int)
+                                            or self.max_images < 1):
+            raise InvalidTrainConfig(f"TrainJob.max_images: expected None or a positive integer, got {self.max_images!r}")
         if self.channels not in (1, 3):
             raise InvalidTrainConfig(f"TrainJob.channels: expected 1 or 3, got {self.channels!r}")
 

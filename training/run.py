@@ -49,7 +49,7 @@ class LabelResult:
 
 def run_label(unit: LabelJob, on_tick: Tick | None = None) -> LabelResult:
     reg, dataset = LocalRegistry.create(unit.job.registry), unit.job.dataset
-    if reg.has(dataset, unit.label):
+    if reg.has(dataset, unit.label) and not unit.job.retrain:
         log.info("%s/%s is already in %s: skipped", dataset, unit.name, reg.root)
         return LabelResult(unit.label, "skipped")
     folder = reg.run_dir(dataset, unit.label)
@@ -58,9 +58,10 @@ def run_label(unit: LabelJob, on_tick: Tick | None = None) -> LabelResult:
         try:  # released by the kernel when the process dies, so a killed run never blocks its rerun
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            log.warning("%s/%s is being trained by another process: skipped here", dataset, unit.name)
+            log.warning("%s/%s is being trained by another process: skipped here, its file left as it is",
+                        dataset, unit.name)
             return LabelResult(unit.label, "busy")
-        if reg.has(dataset, unit.label):  # finished by another process while we waited
+        if reg.has(dataset, unit.label) and not unit.job.retrain:  # finished by another process while we waited
             return LabelResult(unit.label, "skipped")
         for target in (reg.path_of(dataset, unit.label), folder / "checkpoint.pt", folder / "config.json"):
             remove_stale_temporaries(target)
@@ -74,7 +75,7 @@ def _load(unit: LabelJob, names: tuple[str, ...]) -> tuple[torch.Tensor, torch.T
     if bad:
         raise EmptyLabel(f"{job.dataset} has labels 0..{len(names) - 1}; got {bad[0]}")
     parts = [load_label(job.dataset, lab, data=job.data, resolution=job.resolution, channels=job.channels)
-             for lab in unit.wanted]
+             [:job.max_images] for lab in unit.wanted]
     if unit.label is not None:
         return parts[0], None
     return torch.cat(parts), torch.cat([torch.full((len(p),), lab) for p, lab in zip(parts, unit.wanted)])
@@ -110,6 +111,8 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     state = new_state(cfg, net_cfg, seed=cfg.label_seed(unit.label if labels is None else len(names)), device=device)
     _resume(unit, state, folder, device)
     resumed_from = state.step
+    if unit.job.retrain and resumed_from == 0 and (folder / "stats.jsonl").is_file():  # keep the old run's record
+        (folder / "stats.jsonl").rename(folder / f"stats-replaced-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
     atomic_write_json(folder / "config.json", {
         "job": job.to_json(), "label": unit.label, "budget_s": deadline, "net_config": net_cfg.to_json(),
         "device": str(device), "images": len(images), "launcher": dataclasses.asdict(detect_rank()),

@@ -66,6 +66,10 @@ def _metrics_table(block: MetricsBlock, class_names: dict[int, str]) -> list[str
             + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block.reference.items()) + ".", ""]
     if block.missing_labels:
         out.append(f"Labels without a generator: {list(block.missing_labels)}.\n")
+    if block.weak:
+        out.append("Labels far below the others (`zoo train ... --labels L --retrain` replaces them): "
+                   + "; ".join(f"{k} ({class_names.get(k, '')}: {', '.join(v)})" for k, v in block.weak.items())
+                   + ".\n")
     return out
 
 

@@ -120,7 +120,8 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
              "labels": {"0": {"fid_fmnistnet": 1.5, "recall_fmnistnet": 0.6},
                         "7": {"fid_fmnistnet": 2.5, "recall_fmnistnet": 0.7}},
              "overall": {"intra_fid_fmnistnet": 2.0, "recall_fmnistnet": 0.65},
-             "reference": {"intra_fid_fmnistnet_real_train_vs_test": 0.4}}
+             "reference": {"intra_fid_fmnistnet_real_train_vs_test": 0.4},
+             "weak": {"7": ["recall 0.10 vs median 0.60"]}}
     (reg.root / "fashion-mnist" / "metrics.json").write_text(json.dumps({"fmnistnet": block}))
     (reg.root / "fashion-mnist" / "record.json").write_text(json.dumps({"command": "zoo train fashion-mnist",
                                                                          "hardware": "2 CPU cores"}))
@@ -137,4 +138,5 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
     assert "zoo train fashion-mnist\n```" in text and "- hardware: 2 CPU cores" in text
     assert "![one row per class, seed 0](docs/g.png)" in text and "Labels without a generator: [1, 2]" in text
     assert "not** with Inception-feature" in text
+    assert "far below the others (`zoo train ... --labels L --retrain` replaces them): 7 (Sneaker: recall 0.10" in text
     assert text.index("## Measured elsewhere") < text.index("## Limitations") and "| per-label | 2.000 |" in text

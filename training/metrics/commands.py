@@ -78,4 +78,9 @@ def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | 
     click.echo("reference " + ", ".join(f"{k}={v:.4f}" for k, v in result["reference"].items()))
     if result["missing_labels"]:
         click.echo(f"missing labels (no generator): {result['missing_labels']}")
+    if result.get("weak"):
+        for label, why in result["weak"].items():
+            click.echo(f"weak label {label}: {'; '.join(why)}")
+        click.echo(f"retrain only those: `zoo train {dataset} --labels {','.join(result['weak'])} --retrain "
+                   f"--out {root}` (with the options they were trained with)")
     click.echo(f"stored in the metrics record of {reg.root} ({dataset})")

@@ -26,6 +26,21 @@ __all__ = ["evaluate"]
 log = logging.getLogger(__name__)
 
 
+def weak_labels(per_label: dict[str, dict[str, float]], suffix: str) -> dict[int, tuple[str, ...]]:
+    """Labels whose recall or class consistency is far below the others': under half the median of the
+    labels evaluated and at least 0.1 below it. These are the ones worth retraining (`zoo train --retrain`)."""
+    weak: dict[int, list[str]] = {}
+    for metric in ("class_consistency", "recall"):
+        values = {int(k): s[f"{metric}{suffix}"] for k, s in per_label.items() if f"{metric}{suffix}" in s}
+        if len(values) < 3:  # too few labels for "the others" to mean anything
+            continue
+        median = statistics.median(values.values())
+        for label, v in values.items():
+            if v < median / 2 and median - v >= 0.1:
+                weak.setdefault(label, []).append(f"{metric} {v:.2f} vs median {median:.2f}")
+    return {k: tuple(v) for k, v in sorted(weak.items())}
+
+
 def _names(with_logits: bool) -> list[str]:
     return [m for m, spec in METRICS.items() if with_logits or not spec.needs_logits]
 
@@ -85,7 +100,8 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
     block = MetricsBlock(
         features=extractor.name, n=n, seed=seed, labels={int(k): v for k, v in per_label.items()}, overall=overall,
         reference={f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)}, missing_labels=tuple(missing),
-        served_by={int(k): v for k, v in served_by.items()}, dataset=dataset, features_digest=extractor.digest,
+        served_by={int(k): v for k, v in served_by.items()}, weak=weak_labels(per_label, suffix),
+        dataset=dataset, features_digest=extractor.digest,
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     reg.write_metrics(dataset, block)
     return block.to_json()

@@ -1,0 +1,91 @@
+"""Recipe levers at equal compute, with the comparison's machinery (same pool, budgets in core-seconds,
+provenance guard, features and sample counts): which TrainConfig settings let one label's WGAN-GP reach
+good samples in fewer core-seconds, and the same levers for the conditional baseline (tuned against tuned).
+
+    python bench/levers.py --budget 30 --out bench/results/levers     # about 25 minutes on 2 cores
+
+Writes levers.json and levers.md. Each variant is a named set of TrainConfig fields over its loss's defaults.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from compare import CORES, DATASET, Run, score, train  # noqa: E402
+from registry import LocalRegistry  # noqa: E402
+from training.speed import cpu_name  # noqa: E402
+
+# name -> (the METHODS entry it modifies, TrainConfig fields)
+FAST = {"lr": 2e-4, "batch_size": 32, "n_critic": 2}
+VARIANTS: dict[str, tuple[str, dict]] = {
+    "per-label defaults": ("per-label WGAN-GP", {}),
+    "per-label lr 2e-4, batch 32, n_critic 2": ("per-label WGAN-GP", FAST),
+    "  + gp every 4": ("per-label WGAN-GP", {**FAST, "gp_every": 4}),
+    "  + betas (0.5, 0.9)": ("per-label WGAN-GP", {**FAST, "betas": (0.5, 0.9)}),
+    "per-label TTUR: n_critic 1, lr 1e-4 / 4e-4, batch 32": ("per-label WGAN-GP", {"n_critic": 1, "lr": 1e-4,
+                                                                                 "lr_d": 4e-4, "batch_size": 32}),
+    "per-label lr 2e-4, batch 32, n_critic 2, tiny width": ("per-label WGAN-GP", {**FAST, "preset": "tiny"}),
+    "conditional defaults": ("conditional WGAN-GP", {}),
+    "conditional lr 2e-4, batch 32, n_critic 2": ("conditional WGAN-GP", FAST),
+}
+# The small-data regime (CIFAR-100 gives each label 500 images): augmentation against none, same recipe.
+SMALL_DATA: dict[str, tuple[str, dict]] = {
+    "500 images: lr 2e-4, batch 32, n_critic 2": ("per-label WGAN-GP", FAST),
+    "500 images: same + translation,cutout": ("per-label WGAN-GP", {**FAST, "augment": "translation,cutout"}),
+    "500 images: same + color,translation,cutout": ("per-label WGAN-GP", {**FAST,
+                                                                          "augment": "color,translation,cutout"}),
+}
+KEYS = ["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--budget", type=float, default=30, help="seconds per label (x labels = core-seconds)")
+    ap.add_argument("--labels", default="0-9")
+    ap.add_argument("--n", type=int, default=500)
+    ap.add_argument("--only", nargs="*", help="variant names to run (default: all)")
+    ap.add_argument("--small-data", action="store_true", help="the 500-images-per-label variants instead")
+    ap.add_argument("--out", type=Path, default=Path("bench/results/levers"))
+    args = ap.parse_args()
+    lo, _, hi = args.labels.partition("-")
+    labels = tuple(range(int(lo), int(hi or lo) + 1))
+    torch.set_num_threads(1)
+    work = Path(tempfile.mkdtemp(prefix="zoo-levers-"))
+    variants = SMALL_DATA if args.small_data else VARIANTS
+    chosen = {k: v for k, v in variants.items() if not args.only or k in args.only}
+    runs = [Run(name, args.budget, 0, "core-seconds", work / f"v{i}", tuple(recipe.items()), base,
+                500 if args.small_data else None) for i, (name, (base, recipe)) in enumerate(chosen.items())]
+    t0 = time.monotonic()
+    trained = train(runs, labels, "small")
+    torch.set_num_threads(CORES)
+    features = LocalRegistry.create(work / "features")
+    rows = [{"variant": r.method, "base": r.base, "recipe": {k: v for k, v in r.recipe}, "max_images": r.max_images,
+             "core_seconds": r.budget * len(labels), **trained[r.root], **score(r, labels, args.n, features)}
+            for r in runs]
+    out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "budget_per_label_s": args.budget,
+           "cpu": cpu_name(), "torch": torch.__version__, "cores": CORES, "rows": rows,
+           "wall_seconds": round(time.monotonic() - t0, 1)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "levers-small-data" if args.small_data else "levers"
+    (args.out / f"{name}.json").write_text(json.dumps(out, indent=1))
+    lines = [f"{len(labels)} labels x {args.budget:g} s = {args.budget * len(labels):g} core-seconds per variant; "
+             f"{args.n} samples per label; {cpu_name()}, {CORES} cores.", "",
+             "| variant | steps (median) | " + " | ".join(k.replace("_fmnistnet", "") for k in KEYS) + " |",
+             "|" + " --- |" * (2 + len(KEYS))]
+    lines += [f"| {r['variant'].strip()} | {statistics.median(r['steps']):,.0f} | "
+              + " | ".join(f"{r['overall'][k]:.3f}" for k in KEYS) + " |" for r in rows]
+    (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
