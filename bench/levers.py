@@ -54,6 +54,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--only", nargs="*", help="variant names to run (default: all)")
     ap.add_argument("--small-data", action="store_true", help="the 500-images-per-label variants instead")
+    ap.add_argument("--seed", type=int, default=0, help="training seed of every variant (another seed: the noise)")
     ap.add_argument("--out", type=Path, default=Path("bench/results/levers"))
     args = ap.parse_args()
     lo, _, hi = args.labels.partition("-")
@@ -62,8 +63,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="zoo-levers-"))
     variants = SMALL_DATA if args.small_data else VARIANTS
     chosen = {k: v for k, v in variants.items() if not args.only or k in args.only}
-    runs = [Run(name, args.budget, 0, "core-seconds", work / f"v{i}", tuple(recipe.items()), base,
-                500 if args.small_data else None) for i, (name, (base, recipe)) in enumerate(chosen.items())]
+    runs = [Run(name, args.budget, args.seed, "core-seconds", work / f"v{i}", recipe=tuple(recipe.items()), base=base,
+                max_images=500 if args.small_data else None) for i, (name, (base, recipe)) in enumerate(chosen.items())]
     t0 = time.monotonic()
     trained = train(runs, labels, "small")
     torch.set_num_threads(CORES)
@@ -71,11 +72,11 @@ def main() -> None:
     rows = [{"variant": r.method, "base": r.base, "recipe": {k: v for k, v in r.recipe}, "max_images": r.max_images,
              "core_seconds": r.budget * len(labels), **trained[r.root], **score(r, labels, args.n, features)}
             for r in runs]
-    out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "budget_per_label_s": args.budget,
+    out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "budget_per_label_s": args.budget, "seed": args.seed,
            "cpu": cpu_name(), "torch": torch.__version__, "cores": CORES, "rows": rows,
            "wall_seconds": round(time.monotonic() - t0, 1)}
     args.out.mkdir(parents=True, exist_ok=True)
-    name = "levers-small-data" if args.small_data else "levers"
+    name = ("levers-small-data" if args.small_data else "levers") + (f"-seed{args.seed}" if args.seed else "")
     (args.out / f"{name}.json").write_text(json.dumps(out, indent=1))
     lines = [f"{len(labels)} labels x {args.budget:g} s = {args.budget * len(labels):g} core-seconds per variant; "
              f"{args.n} samples per label; {cpu_name()}, {CORES} cores.", "",
