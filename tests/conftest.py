@@ -1,6 +1,7 @@
 """Shared fixtures: real tiny generators saved as real safetensors files in tmp_path registries."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,17 @@ def add_generator(reg: LocalRegistry, dataset: str, label: int, *, seed: int = 0
     spec = builtin_spec(dataset)
     name = class_name or (spec.class_names[label] if spec else f"class-{label}")
     return save_generator(reg, net, config=config, dataset=dataset, label=label, class_name=name, seed=seed)
+
+
+def add_conditional(reg: LocalRegistry, dataset: str = "fashion-mnist", *, seed: int = 0,
+                    num_classes: int = 10) -> Path:
+    """A randomly initialised tiny conditional generator serving every label: a real file, then reindexed."""
+    config = dataclasses.replace(tiny_config(), num_classes=num_classes)
+    torch.manual_seed(seed)
+    path = save_generator(reg, build_generator(config), config=config, dataset=dataset, label=None, class_name="",
+                          seed=seed)
+    reg.reindex()
+    return path
 
 
 @pytest.fixture

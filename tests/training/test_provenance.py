@@ -2,18 +2,14 @@
 evaluator could end up scoring something else (the routing surprise that once made a benchmark lie)."""
 from __future__ import annotations
 
-import dataclasses
 import shutil
 
 import pytest
-import torch
 
-from conftest import add_generator, tiny_config
+from conftest import add_conditional, add_generator
 from registry import LocalRegistry
 from training.errors import ProvenanceError
 from training.metrics import check_provenance
-from zoo.loading import save_generator
-from zoo.nets import build_generator
 from zoo.sources import bundled_registry_path
 
 FMNIST = "fashion-mnist"
@@ -22,10 +18,7 @@ FMNIST = "fashion-mnist"
 @pytest.fixture
 def conditional(tmp_path) -> LocalRegistry:
     reg = LocalRegistry.create(tmp_path / "cond")
-    config = dataclasses.replace(tiny_config(), num_classes=10)
-    torch.manual_seed(0)
-    save_generator(reg, build_generator(config), config=config, dataset=FMNIST, label=None, class_name="")
-    reg.reindex()
+    add_conditional(reg)
     return reg
 
 

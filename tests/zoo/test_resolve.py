@@ -2,7 +2,6 @@
 the net loaded straight from the file that should serve), not by shape."""
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 import torch
@@ -10,22 +9,13 @@ from click.testing import CliRunner
 
 import zoo
 from registry import EntryNotFound, LocalRegistry
-from conftest import add_generator, tiny_config
+from conftest import add_conditional, add_generator
 from zoo.cli import main
-from zoo.loading import LabelBound, generator_from_file, save_generator
-from zoo.nets import build_generator
+from zoo.loading import LabelBound, generator_from_file
 from zoo.sampling import latents
 from zoo.sources import bundled_registry_path
 
 FMNIST = "fashion-mnist"
-
-
-def add_conditional(reg: LocalRegistry, dataset: str = FMNIST, *, seed: int = 0, num_classes: int = 10) -> None:
-    """A randomly initialised tiny conditional generator serving every label: a real file."""
-    config = dataclasses.replace(tiny_config(), num_classes=num_classes)
-    torch.manual_seed(seed)
-    save_generator(reg, build_generator(config), config=config, dataset=dataset, label=None, class_name="", seed=seed)
-    reg.reindex()
 
 
 def straight_from_file(path, label: int | None, n: int, seed: int) -> torch.Tensor:
