@@ -42,10 +42,17 @@ from training.speed import cpu_name  # noqa: E402
 from zoo.sources import bundled_registry_path  # noqa: E402
 
 DATASET, CORES = "fashion-mnist", 2
-METHODS = {  # name -> (loss, mode); each loss takes its own recipe's defaults (TrainConfig.for_loss)
+METHODS = {  # name -> (loss, mode); each loss starts from its own recipe's defaults (TrainConfig.for_loss)
     "per-label WGAN-GP": ("wgan-gp", "per-label"),
     "per-label DC-GAN": ("dcgan", "per-label"),
     "conditional WGAN-GP": ("wgan-gp", "conditional"),
+}
+# Tuned against tuned: each method's best recipe at 300 core-seconds in bench/levers.py (docs/levers*.md), over
+# its loss's defaults. ``--untuned`` runs every method on its loss's defaults instead.
+TUNED: dict[str, dict] = {
+    "per-label WGAN-GP": {},  # the zoo's defaults are what the lever runs chose
+    "per-label DC-GAN": {"lr": 2e-4, "batch_size": 32},
+    "conditional WGAN-GP": {},  # the same recipe won for it (lr 2e-4, batch 32, n_critic 2, gp every 4)
 }
 
 
@@ -74,11 +81,14 @@ class Run:
 
 
 def plan(args: argparse.Namespace, work: Path) -> list[Run]:
-    runs = [Run(m, b, 0, "core-seconds", work / f"{i}-{b:g}s-seed0") for i, m in enumerate(METHODS)
-            for b in args.budgets]
-    runs += [Run(m, args.seed_budget, s, "core-seconds", work / f"{i}-{args.seed_budget:g}s-seed{s}")
+    def run(method: str, budget: float, seed: int, framing: str, root: Path) -> Run:
+        return Run(method, budget, seed, framing, root, recipe=() if args.untuned else tuple(TUNED[method].items()))
+
+    runs = [run(m, b, 0, "core-seconds", work / f"{i}-{b:g}s-seed0") for i, m in enumerate(METHODS)
+            for b in args.budgets if f"{m}@{b:g}" not in args.skip]
+    runs += [run(m, args.seed_budget, s, "core-seconds", work / f"{i}-{args.seed_budget:g}s-seed{s}")
              for i, m in enumerate(METHODS) for s in range(1, args.seeds)]
-    runs.append(Run("conditional WGAN-GP", args.seed_budget, 0, "wall-clock", work / f"wall-{args.seed_budget:g}s"))
+    runs.append(run("conditional WGAN-GP", args.seed_budget, 0, "wall-clock", work / f"wall-{args.seed_budget:g}s"))
     return runs
 
 
@@ -127,6 +137,8 @@ def main() -> None:
     ap.add_argument("--labels", default="0-9")
     ap.add_argument("--n", type=int, default=500, help="generated images per label for the metrics")
     ap.add_argument("--preset", default="small")
+    ap.add_argument("--untuned", action="store_true", help="every method on its loss's defaults, not its tuned recipe")
+    ap.add_argument("--skip", nargs="*", default=[], help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240')")
     ap.add_argument("--quick", action="store_true", help="2 labels, 1 s budgets, 50 images, tiny nets: a smoke test")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
     args = ap.parse_args()
@@ -141,14 +153,16 @@ def main() -> None:
     trained = train(runs, labels, args.preset)
     out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "preset": args.preset,
            "cpu": cpu_name(), "torch": torch.__version__, "python": platform.python_version(), "cores": CORES,
-           "features": "fmnistnet (the bundled zoo's domain classifier)", "runs": []}
+           "features": "fmnistnet (the bundled zoo's domain classifier)", "runs": [],
+           "recipes": {m: ({} if args.untuned else TUNED[m]) for m in METHODS}, "skipped": args.skip}
     out["train_wall_seconds"] = round(time.monotonic() - t0, 1)
     torch.set_num_threads(CORES)  # scoring runs alone: both cores
     features = LocalRegistry.create(work / "features")
     for run in runs:
         t1 = time.monotonic()
         scores = score(run, labels, args.n, features)
-        out["runs"].append({"method": run.method, "budget_per_label_s": run.budget, "seed": run.seed,
+        out["runs"].append({"method": run.method, "recipe": dict(run.recipe), "budget_per_label_s": run.budget,
+                            "seed": run.seed,
                             "framing": run.framing, "core_seconds": run.budget * len(labels),
                             "registry": run.root.name, **trained[run.root], **scores,
                             "eval_seconds": round(time.monotonic() - t1, 1)})

@@ -30,12 +30,18 @@ def _main_runs(result: dict) -> list[dict]:
     return [r for r in result["runs"] if r["framing"] == "core-seconds" and r["seed"] == 0]
 
 
+def _recipes(result: dict) -> str:
+    recipes = result.get("recipes", {})
+    return "; ".join(f"{m}: " + (", ".join(f"{k} {v}" for k, v in r.items()) or "defaults")
+                     for m, r in recipes.items()) or "defaults"
+
+
 def markdown(result: dict) -> str:
     runs = result["runs"]
     lines = ["## The paper's comparison, measured: per-label WGAN-GP vs per-label DC-GAN vs conditional WGAN-GP", "",
              f"`bench/compare.py` (`make compare`), Fashion-MNIST, labels {result['labels'][0]}-{result['labels'][-1]}, {result['n']} generated images "
              f"per label, features `fmnistnet`; {result['cores']} cores of {result['cpu']}, torch {result['torch']}; "
-             f"preset `{result['preset']}`; every method with its own recipe's defaults. Each run's samples were "
+             f"preset `{result['preset']}`; recipes over each loss's defaults: {_recipes(result)}. Each run's samples were "
              "checked against the nets loaded straight from its files before scoring "
              f"({sum(r['provenance_checks'] for r in runs)} label-seed comparisons).", "",
              "| method | budget / label | core-s | seed | framing | steps (median) | "

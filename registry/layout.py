@@ -8,6 +8,7 @@
     <dataset>/conditional.safetensors       one conditional generator serving every label
     <dataset>/extras/<name>.safetensors     models evaluation needs (the domain classifier)
     <dataset>/runs/label-00007/             training records: config.json, stats.jsonl, checkpoint
+    <dataset>/runs/warm-start-<key>/        the record of a shared warm start (the start itself is an extra)
     <dataset>/cache/                        recomputable caches (reference features); never indexed
     .slurm/                                 job files, batch scripts and logs of submitted job arrays
 """
@@ -19,7 +20,7 @@ from pathlib import Path
 from .names import check_dataset_name, check_label
 
 __all__ = ["INDEX_NAME", "DATASET_INFO", "METRICS", "RECORD", "LOCAL_ONLY", "dataset_dir", "extras_dir",
-           "runs_dir", "run_dir", "run_key", "cache_dir", "jobs_dir"]
+           "runs_dir", "run_dir", "start_run_dir", "run_key", "cache_dir", "jobs_dir"]
 
 INDEX_NAME = "index.json"
 DATASET_INFO = "dataset.json"
@@ -45,6 +46,11 @@ def run_dir(root: Path, dataset: str, label: int | None) -> Path:
     """The training record folder of one label's run (``label=None``: the conditional model's)."""
     name = CONDITIONAL_RUN if label is None else f"label-{check_label(label):05d}"
     return runs_dir(root, dataset) / name
+
+
+def start_run_dir(root: Path, dataset: str, name: str) -> Path:
+    """The training record folder of a shared warm start (extra ``name``); not a label's run."""
+    return runs_dir(root, dataset) / check_dataset_name(name)
 
 
 def run_key(folder: Path) -> str | None:

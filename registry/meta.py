@@ -40,6 +40,8 @@ class GeneratorMeta:
     format_version: int = FORMAT_VERSION
     kind: str = "generator"
     loss: str = "wgan-gp"  # how it was trained: "wgan-gp", or "dcgan" (the paper's baseline); optional in files
+    warm_start: dict[str, Any] | None = None  # the shared start it was fine-tuned from: the extra's name and
+    #                                           sha256, its labels, steps and seconds; None: trained from scratch
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset)
@@ -51,6 +53,9 @@ class GeneratorMeta:
         _expect(isinstance(self.arch, str) and self.arch, "arch", "a non-empty string", self.arch)
         _expect(isinstance(self.loss, str) and 0 < len(self.loss) <= 32, "loss", "a short name such as 'wgan-gp'",
                 self.loss)
+        _expect(self.warm_start is None or (isinstance(self.warm_start, dict) and all(
+            isinstance(self.warm_start.get(k), str) for k in ("name", "sha256"))), "warm_start",
+            "null or an object with the start's name and sha256", self.warm_start)
         _expect(isinstance(self.arch_config, dict), "arch_config", "a JSON object", self.arch_config)
         _expect(_is_int(self.latent_dim) and self.latent_dim > 0, "latent_dim", "a positive integer", self.latent_dim)
         shape = tuple(self.image_shape) if isinstance(self.image_shape, (list, tuple)) else None

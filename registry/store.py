@@ -127,6 +127,9 @@ class LocalRegistry:
         tensors, metadata, _ = read_extra(path, expected_sha256=entry.sha256 if entry else None)
         return tensors, metadata
 
+    def extra_path(self, dataset: str, name: str) -> Path:
+        return self.root / extra_relpath(dataset, name)
+
     def extras(self, dataset: str) -> list[str]:
         return sorted(self.index().entry(dataset).extras)
 
@@ -139,6 +142,10 @@ class LocalRegistry:
         return path
 
     # -- records beside the generators -------------------------------------------------------
+    def start_run_dir(self, dataset: str, name: str) -> Path:
+        """Where the shared warm start ``name`` keeps its config.json and stats.jsonl."""
+        return layout.start_run_dir(self.root, dataset, name)
+
     def run_dir(self, dataset: str, label: int | None) -> Path:
         """Where the training run of (dataset, label) keeps config.json, stats.jsonl and its checkpoint."""
         return layout.run_dir(self.root, dataset, label)

@@ -31,7 +31,9 @@ def main() -> None:
         gf = src.read_generator(args.dataset, label)
         half = {k: v.half() if v.is_floating_point() else v for k, v in gf.tensors.items()}
         dst.save_generator(half, gf.meta)
-    dst.adopt_extra(src, args.dataset, "classifier")
+    src.reindex()
+    for name in src.extras(args.dataset):  # the classifier, and the shared warm start the labels record
+        dst.adopt_extra(src, args.dataset, name)
     images = []
     for key, run in src.runs(args.dataset).items():
         label = None if key == "conditional" else int(key)

@@ -6,7 +6,11 @@ ZOO=.venv/bin/zoo
 STAGE=${STAGE:-/tmp/bundle/registry}
 TRAIN="zoo train fashion-mnist --labels 0-9 --budget 8m --workers 2 --preset small --lr 2e-4 --batch-size 32 --seed 0 --out $STAGE"
 [ -f "$STAGE/fashion-mnist/label-00009.safetensors" ] || .venv/bin/$TRAIN --no-progress
-$ZOO train-classifier fashion-mnist --out "$STAGE" --epochs 3
+# The domain classifier (the fmnistnet features) is kept from the last bundle when there is one, so old and
+# new figures are measured in the same feature space; it is trained only on a machine without one.
+CLASSIFIER=fashion-mnist/extras/classifier.safetensors
+if [ -f "zoo/pretrained/$CLASSIFIER" ]; then cp "zoo/pretrained/$CLASSIFIER" "$STAGE/$CLASSIFIER"
+else $ZOO train-classifier fashion-mnist --out "$STAGE" --epochs 3; fi
 rm -rf zoo/pretrained && mkdir -p zoo/pretrained
 .venv/bin/python scripts/bundle_zoo.py "$STAGE" zoo/pretrained --command "$TRAIN" --budget 8m
 $ZOO eval fashion-mnist -r zoo/pretrained -n 1000

@@ -21,6 +21,7 @@ from .pool import train_jobs
 from .run import ensure_writable
 from .shard import detect_rank
 from .slurm import SlurmOptions, render_array_script, submit
+from .warm_start import ensure_warm_start
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +64,16 @@ def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int
 @click.option("--dry-run", is_flag=True, help="With --launcher slurm: print the batch script, submit nothing.")
 @click.option("--job", "job_file", type=click.Path(path_type=Path),
               help="Run a saved job file (what SLURM array tasks run); no other job options then.")
+@click.option("--warm-start-from", type=click.Path(path_type=Path), help="Fine-tune every label from this shared "
+              "start (a warm-start .safetensors of the same data set and net) instead of training one.")
 @click.option("--retrain", is_flag=True, help="Train the chosen labels even where the registry has them; each "
               "new generator replaces the old one atomically once written. Without it they are skipped.")
 @click.option("--progress/--no-progress", default=None, help="Live progress bars (default: on a terminal).")
 def train(dataset: str | None, name: str | None, data: Path | None, labels: str, workers: int, out: Path,
           resolution: int | None, channels: str, max_images: int | None, mode: str, device: str | None, launcher: str,
           partition: str | None, time_limit: str | None, gpus_per_task: int | None, array_size: int | None,
-          array_parallelism: int | None, dry_run: bool, job_file: Path | None, retrain: bool,
-          progress: bool | None, **options) -> None:
+          array_parallelism: int | None, dry_run: bool, job_file: Path | None, warm_start_from: Path | None,
+          retrain: bool, progress: bool | None, **options) -> None:
     """Train one WGAN-GP generator per label of DATASET, each for --budget of wall-clock time."""
     if job_file is not None:
         if dataset or name:
@@ -84,12 +87,15 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     job = TrainJob(dataset, tuple(parse_labels(labels, spec)), str(out.resolve()),
                    dataclasses.replace(cfg, tick_s=_tick_s(cfg.budget_s)), mode=mode,
                    data=str(data.resolve()) if data else None, resolution=resolution, channels=int(channels),
-                   device=device, retrain=retrain, max_images=max_images)
+                   device=device, retrain=retrain, max_images=max_images,
+                   warm_start_from=str(warm_start_from.resolve()) if warm_start_from else None)
     if mode == "conditional" and (workers != 1 or launcher == "slurm"):
         raise InvalidTrainConfig("--mode conditional trains one model in one process: use --workers 1, no --launcher slurm")
     if workers < 1 or workers > len(job.labels):
         raise InvalidTrainConfig(f"--workers {workers}: expected 1..{len(job.labels)} (one label per worker at most; "
                                  f"{len(job.labels)} labels chosen)")
+    if job.warm_start_from:
+        ensure_warm_start(job)  # checked against the job and copied into the registry before anything runs
     if launcher == "slurm":
         opts = SlurmOptions(tasks=array_size or len(job.labels), parallelism=array_parallelism,
                             partition=partition, time=time_limit, gpus_per_task=gpus_per_task,
@@ -132,8 +138,10 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
         raise InvalidTrainConfig(f"--array-size {opts.tasks}: expected 1..{len(job.labels)}")
     log_dir = jobs_dir(job.registry)
     job_file = log_dir / job.file_name() if dry_run else job.save(log_dir)
-    script = render_array_script(job_file, opts=opts, n_labels=len(job.labels), budget_s=job.config.budget_s,
-                                 log_dir=log_dir, workdir=Path.cwd())
+    cfg = job.config
+    script = render_array_script(job_file, opts=opts, n_labels=len(job.labels), budget_s=cfg.label_budget_s(),
+                                 log_dir=log_dir, workdir=Path.cwd(),
+                                 start_s=cfg.warm_start * cfg.budget_s * len(job.labels) / opts.cpus_per_task)
     if dry_run:
         click.echo(script, nl=False)
         return

@@ -67,6 +67,9 @@ class TrainConfig:
                          "by k (lazy regularisation, Karras et al. 2020): cheaper critic steps.")
     augment: str = _opt("none", "--augment", "Differentiable augmentation of what the critic sees (Zhao et al. "
                         "2020): none, or a comma list of color, translation, cutout.")
+    warm_start: float = _opt(0.0, "--warm-start", "Share of the budget spent first on one shared starting point: "
+                             "an unconditional GAN on all the chosen labels' images, from which every label then "
+                             "fine-tunes alone (warm start and fan-out). 0: every label starts from scratch.")
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
     seed: int = _opt(0, "--seed", "Run seed; each label derives its own from it.")
     max_steps: int | None = _opt(None, "--max-steps", "Stop a label after this many generator steps.", type=int)
@@ -82,7 +85,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         object.__setattr__(self, "augment", ",".join(parse_policy(self.augment)) or "none")  # one spelling
-        for name in ("budget_s", "lr", "lr_d", "gp_weight", "ema_decay", "tick_s", "checkpoint_s"):  # 600 == 600.0
+        for name in ("budget_s", "lr", "lr_d", "gp_weight", "warm_start", "ema_decay", "tick_s",
+                     "checkpoint_s"):  # 600 == 600.0
             v = getattr(self, name)
             if isinstance(v, int) and not isinstance(v, bool):
                 object.__setattr__(self, name, float(v))
@@ -99,6 +103,7 @@ class TrainConfig:
             ("n_critic", _int(self.n_critic) and self.n_critic > 0, "a positive integer"),
             ("gp_weight", self.gp_weight >= 0, "a number >= 0"),
             ("gp_every", _int(self.gp_every) and self.gp_every > 0, "a positive integer"),
+            ("warm_start", 0 <= self.warm_start < 1, "a share of the budget in [0, 1)"),
             ("ema_decay", 0 <= self.ema_decay < 1, "a number in [0, 1)"),
             ("seed", _int(self.seed) and self.seed >= 0, "an integer >= 0"),
             ("max_steps", self.max_steps is None or (_int(self.max_steps) and self.max_steps > 0),
@@ -126,6 +131,15 @@ class TrainConfig:
 
     def label_seed(self, label: int) -> int:
         return self.seed * 1_000_003 + label
+
+    @property
+    def start_seed(self) -> int:
+        """The seed of a warm start's shared run (apart from every label's)."""
+        return self.seed * 1_000_003 + 999_983
+
+    def label_budget_s(self) -> float:
+        """What one label fine-tunes for after its share of a warm start (the whole budget without one)."""
+        return self.budget_s * (1.0 - self.warm_start)
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

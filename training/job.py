@@ -42,6 +42,8 @@ class TrainJob:
     device: str | None = None  # None: cuda:LOCAL_RANK when CUDA exists, else cpu
     retrain: bool = False  # train the labels even if the registry has them: each new file replaces the old one
     #                        atomically when written (until then the old one serves); without it they are skipped
+    warm_start_from: str | None = None  # absolute path of a shared start to fine-tune every label from (instead
+    #                                     of training one for config.warm_start of the budget; training.warm_start)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", tuple(self.labels))
@@ -54,6 +56,12 @@ class TrainJob:
         if self.mode == "conditional" and self.config.loss != "wgan-gp":
             raise InvalidTrainConfig(f"--loss {self.config.loss} trains per-label generators only (the paper's "
                                      "baseline); the conditional baseline is a WGAN-GP: use --loss wgan-gp")
+        if self.mode == "conditional" and (self.config.warm_start or self.warm_start_from):
+            raise InvalidTrainConfig("--warm-start fans a shared start out to per-label generators; the conditional "
+                                     "baseline is one model: use --mode per-label, or no warm start")
+        if self.warm_start_from is not None and not os.path.isabs(self.warm_start_from):
+            raise InvalidTrainConfig(f"TrainJob.warm_start_from: expected an absolute path, "
+                                     f"got {self.warm_start_from!r}")
         if self.max_images is not None and (isinstance(self.max_images, bool) or not isinstance(self.max_images, int)
                                             or self.max_images < 1):
             raise InvalidTrainConfig(f"TrainJob.max_images: expected None or a positive integer, got {self.max_images!r}")

@@ -16,6 +16,7 @@ import torch
 from .job import LabelJob
 from .progress import ProgressBoard
 from .run import LabelResult, run_label
+from .warm_start import ensure_warm_start
 
 __all__ = ["train_jobs"]
 
@@ -49,7 +50,10 @@ def _run_in_worker(job: LabelJob) -> LabelResult:
 
 def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = None) -> list[LabelResult]:
     """Run every job, ``workers`` at a time (with one worker, in this process); results in job order."""
-    budget = jobs[0].job.config.budget_s if jobs else 0
+    budget = jobs[0].job.config.label_budget_s() if jobs else 0
+    threads = max(1, (os.cpu_count() or 1) // workers) * workers if workers > 1 else torch.get_num_threads()
+    for job in dict.fromkeys(unit.job for unit in jobs):  # shared starts first, on every core the pool will use
+        ensure_warm_start(job, threads=threads, progress=progress)
     board = ProgressBoard(max(1, min(workers, len(jobs))), budget_s=budget, enabled=progress)
     try:
         if workers <= 1:

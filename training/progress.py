@@ -19,7 +19,8 @@ class ProgressBoard:
 
     def update(self, slot: int, line: dict[str, Any]) -> None:
         bar = self.bars[slot % len(self.bars)]
-        what = "conditional" if line["label"] is None else f"label {line['label']:>4}"
+        label = line["label"]
+        what = "conditional" if label is None else f"label {label:>4}" if isinstance(label, int) else str(label)
         bar.set_description_str(f"worker {slot} {what}")
         bar.n = min(round(line.get("seconds", 0)), bar.total)
         post = {"step": line.get("step"), "left": f"{max(0.0, self.budget_s - line.get('seconds', 0)):.0f}s"}

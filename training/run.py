@@ -26,10 +26,11 @@ from zoo.loading import save_generator
 from zoo.specs import builtin_spec
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import DataSource, load_label
+from .data import DataSource, load_labels
 from .errors import EmptyLabel
 from .job import LabelJob
 from .shard import detect_rank
+from .warm_start import apply_warm_start, ensure_warm_start
 from .wgan_gp import new_state, train_steps
 
 __all__ = ["LabelJob", "LabelResult", "run_label"]
@@ -74,11 +75,9 @@ def _load(unit: LabelJob, names: tuple[str, ...]) -> tuple[torch.Tensor, torch.T
     bad = [lab for lab in unit.wanted if not 0 <= lab < len(names)]
     if bad:
         raise EmptyLabel(f"{job.dataset} has labels 0..{len(names) - 1}; got {bad[0]}")
-    parts = [load_label(job.dataset, lab, data=job.data, resolution=job.resolution, channels=job.channels)
-             [:job.max_images] for lab in unit.wanted]
-    if unit.label is not None:
-        return parts[0], None
-    return torch.cat(parts), torch.cat([torch.full((len(p),), lab) for p, lab in zip(parts, unit.wanted)])
+    images, labels = load_labels(job.dataset, unit.wanted, data=job.data, resolution=job.resolution,
+                                 channels=job.channels, max_images=job.max_images)
+    return images, (labels if unit.label is None else None)
 
 
 def _resume(unit: LabelJob, state, folder: Path, device: torch.device) -> None:
@@ -106,16 +105,21 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
         net_cfg = dataclasses.replace(net_cfg, num_classes=len(names))
     if builtin_spec(job.dataset) is None:
         reg.write_dataset_info(job.dataset, class_names=list(names), image_shape=net_cfg.image_shape)
-    # Equal budget: the conditional baseline gets what the per-label runs of its labels get together.
-    deadline = cfg.budget_s * len(unit.wanted)
+    # Equal budget: the conditional baseline gets what the per-label runs of its labels get together; after a
+    # warm start each label fine-tunes for what the start left of its budget.
+    deadline = cfg.label_budget_s() * len(unit.wanted)
     state = new_state(cfg, net_cfg, seed=cfg.label_seed(unit.label if labels is None else len(names)), device=device)
+    start = ensure_warm_start(job)  # already trained by the pool or by another rank: this reads and checks it
+    if start is not None:
+        apply_warm_start(state, start[1])
+    warm = start[0].record() if start is not None else None
     _resume(unit, state, folder, device)
     resumed_from = state.step
     if unit.job.retrain and resumed_from == 0 and (folder / "stats.jsonl").is_file():  # keep the old run's record
         (folder / "stats.jsonl").rename(folder / f"stats-replaced-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
     atomic_write_json(folder / "config.json", {
         "job": job.to_json(), "label": unit.label, "budget_s": deadline, "net_config": net_cfg.to_json(),
-        "device": str(device), "images": len(images), "launcher": dataclasses.asdict(detect_rank()),
+        "warm_start": warm, "device": str(device), "images": len(images), "launcher": dataclasses.asdict(detect_rank()),
         "pid": os.getpid(), "host": socket.gethostname()})
     ckpt_path = folder / "checkpoint.pt"
     with open(folder / "stats.jsonl", "a", encoding="utf-8") as stats:
@@ -130,7 +134,7 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
                     on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict()))
     save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,
                    class_name=names[unit.label] if labels is None else "", steps=state.step, seconds=state.seconds,
-                   seed=cfg.seed, loss=cfg.loss)
+                   seed=cfg.seed, loss=cfg.loss, warm_start=warm)
     ckpt_path.unlink(missing_ok=True)
     log.info("%s/%s trained: %d steps in %.1f s", job.dataset, unit.name, state.step, state.seconds)
     return LabelResult(unit.label, "trained", state.step, state.seconds, resumed_from)

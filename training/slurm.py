@@ -29,20 +29,21 @@ class SlurmOptions:
     job_name: str = "wcgan-zoo"
 
 
-def _default_time(budget_s: float, labels_per_task: int) -> str:
-    minutes = math.ceil(budget_s * labels_per_task * 1.25 / 60) + 10  # data loading, saving, start-up
+def _default_time(budget_s: float, labels_per_task: int, start_s: float) -> str:
+    # Each task may first train (or wait for) the shared warm start; then data loading, saving, start-up.
+    minutes = math.ceil((start_s + budget_s * labels_per_task) * 1.25 / 60) + 10
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
 
 
 def render_array_script(job_file: Path, *, opts: SlurmOptions, n_labels: int, budget_s: float,
-                        log_dir: Path, workdir: Path) -> str:
+                        log_dir: Path, workdir: Path, start_s: float = 0.0) -> str:
     """The batch script of the array: every task runs the same saved job file and finds its labels from
     its own SLURM_ARRAY_TASK_ID, so no training option is ever re-spelt on a command line."""
     labels_per_task = math.ceil(n_labels / opts.tasks)
     array = f"0-{opts.tasks - 1}" + (f"%{opts.parallelism}" if opts.parallelism else "")
     lines = ["#!/bin/bash", f"#SBATCH --job-name={opts.job_name}", f"#SBATCH --array={array}",
              "#SBATCH --ntasks=1", f"#SBATCH --cpus-per-task={opts.cpus_per_task}",
-             f"#SBATCH --time={opts.time or _default_time(budget_s, labels_per_task)}",
+             f"#SBATCH --time={opts.time or _default_time(budget_s, labels_per_task, start_s)}",
              f"#SBATCH --output={log_dir}/slurm-%A_%a.out"]
     if opts.partition:
         lines.append(f"#SBATCH --partition={opts.partition}")

@@ -73,6 +73,19 @@ def _metrics_table(block: MetricsBlock, class_names: dict[int, str]) -> list[str
     return out
 
 
+def _warm_starts(gens: dict) -> list[str]:
+    """Which shared start the labels were fine-tuned from (their steps and seconds above are the fine-tuning)."""
+    starts: dict[str, list] = {}
+    for key, g in sorted(gens.items()):
+        if g.meta.warm_start:
+            starts.setdefault(g.meta.warm_start["name"], []).append((key, g.meta.warm_start))
+    return [f"Labels {', '.join(str(k) for k, _ in used)} were fine-tuned from the shared warm start `{name}` "
+            f"(sha256 `{used[0][1]['sha256'][:12]}`, in `extras/`): trained on labels "
+            f"{', '.join(map(str, used[0][1].get('labels', [])))} for {used[0][1].get('steps', 0)} steps, "
+            f"{used[0][1].get('seconds', 0):.0f} s on {used[0][1].get('threads', 1)} threads, before the steps "
+            "and seconds above.\n" for name, used in starts.items()]
+
+
 def _losses(losses: list[str]) -> str:
     named = ("loss " if len(losses) == 1 else "losses ") + ", ".join(f"`{x}`" for x in losses)
     if "dcgan" in losses:
@@ -100,7 +113,7 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
             m = g.meta
             lines.append(f"| {key} | {m.class_name} | {m.steps} | {m.seconds:.0f} | {m.seed} | "
                          f"{g.size / 1e6:.2f} | `{g.sha256[:12]}` | {m.loss} |")
-        lines.append("")
+        lines += [""] + _warm_starts(gens)
     if entry.conditional is not None:
         m = entry.conditional.meta
         lines += [f"One conditional generator serves every label: {m.steps} steps, {m.seconds:.0f} s.", ""]

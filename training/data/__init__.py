@@ -22,7 +22,7 @@ from .cifar import load_cifar
 from .folders import class_folders, load_folder
 from .idx import find_idx, read_idx
 
-__all__ = ["DataSource", "load_label", "DEBIAN_FASHION_MNIST"]
+__all__ = ["DataSource", "load_label", "load_labels", "DEBIAN_FASHION_MNIST"]
 
 log = logging.getLogger(__name__)
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
@@ -69,6 +69,15 @@ def load_label(dataset: str, label: int, *, data: str | os.PathLike[str] | None 
         raise EmptyLabel(f"dataset {dataset!r}, label {label}: expected images to train on, found none")
     log.info("loaded %d images of %s label %d, shape %s", len(arr), dataset, label, arr.shape[1:])
     return torch.from_numpy(np.ascontiguousarray(arr))
+
+
+def load_labels(dataset: str, labels: tuple[int, ...], *, data: str | None = None, resolution: int | None = None,
+                channels: int = 3, max_images: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training images of several labels together, uint8 (N, C, H, W), the first ``max_images`` of each,
+    and the label of each image (N,)."""
+    parts = [load_label(dataset, lab, data=data, resolution=resolution, channels=channels)[:max_images]
+             for lab in labels]
+    return torch.cat(parts), torch.cat([torch.full((len(p),), lab) for p, lab in zip(parts, labels)])
 
 
 def _load(src: DataSource, label: int, split: str) -> np.ndarray:
