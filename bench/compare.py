@@ -75,8 +75,8 @@ class Run:
         loss, mode = METHODS[self.base or self.method]
         # Wall-clock: the conditional model trains for the per-label runs' wall-clock on CORES workers.
         budget = self.budget / CORES if self.framing == "wall-clock" else self.budget
-        cfg = TrainConfig.for_loss(loss, **{"preset": preset, **dict(self.recipe)}, budget_s=budget, seed=self.seed,
-                                   tick_s=max(1.0, budget / 10), checkpoint_s=3600.0)
+        cfg = TrainConfig.for_loss(loss, mode=mode, **{"preset": preset, **dict(self.recipe)}, budget_s=budget,
+                                   seed=self.seed, tick_s=max(1.0, budget / 10), checkpoint_s=3600.0)
         return TrainJob(DATASET, labels, str(self.root), cfg, mode=mode, max_images=self.max_images)
 
 

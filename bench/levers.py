@@ -43,6 +43,8 @@ VARIANTS: dict[str, tuple[str, dict]] = {
         **FAST, "gp_every": 4, "warm_start": 0.4}),
     "per-label lr 2e-4, batch 32, n_critic 2, gp every 4, warm start 0.6": ("per-label WGAN-GP", {
         **FAST, "gp_every": 4, "warm_start": 0.6}),
+    "per-label lr 3e-4, batch 32, n_critic 2, gp every 4, warm start 0.2": ("per-label WGAN-GP", {
+        **FAST, "lr": 3e-4, "gp_every": 4, "warm_start": 0.2}),
     "conditional defaults": ("conditional WGAN-GP", {}),
     "conditional lr 2e-4, batch 32, n_critic 2": ("conditional WGAN-GP", FAST),
     "conditional lr 2e-4, batch 32, n_critic 2, gp every 4": ("conditional WGAN-GP", {**FAST, "gp_every": 4}),

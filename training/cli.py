@@ -83,7 +83,7 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     if not dataset:
         raise InvalidTrainConfig("expected a DATASET argument or --name for a user data set")
     spec = _spec(dataset, data, resolution, int(channels))
-    cfg = train_config_from(options, click.get_current_context())
+    cfg = train_config_from(options, click.get_current_context(), mode=mode)
     job = TrainJob(dataset, tuple(parse_labels(labels, spec)), str(out.resolve()),
                    dataclasses.replace(cfg, tick_s=_tick_s(cfg.budget_s)), mode=mode,
                    data=str(data.resolve()) if data else None, resolution=resolution, channels=int(channels),

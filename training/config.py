@@ -21,8 +21,11 @@ LOSSES = ("wgan-gp", "dcgan")
 # The DC-GAN baseline's defaults: the recipe of the paper authors' earlier parallel DC-GAN code (Lupo Pasini,
 # Gabbi, Yin, Perotto, Laanait 2021): Adam 1e-4 with betas (0.5, 0.999), batch 100, one discriminator
 # step per generator step, batch norm in the discriminator.
+# It has no warm start: the paper's baseline trains every label from scratch.
 LOSS_RECIPES: dict[str, dict[str, Any]] = {"dcgan": {"lr": 1e-4, "betas": (0.5, 0.999), "batch_size": 100,
-                                                     "n_critic": 1}}
+                                                     "n_critic": 1, "warm_start": 0.0}}
+# One conditional model has no shared start to fan out from.
+MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
 
 def parse_duration(text: str | float | int) -> float:
@@ -120,9 +123,10 @@ class TrainConfig:
                 raise InvalidTrainConfig(f"TrainConfig.{name}: expected {expected}, got {getattr(self, name)!r}")
 
     @classmethod
-    def for_loss(cls, loss: str = "wgan-gp", **fields: Any) -> TrainConfig:
-        """The config of ``loss`` with its recipe's defaults (``LOSS_RECIPES``), then ``fields`` on top."""
-        return cls(loss=loss, **{**LOSS_RECIPES.get(loss, {}), **fields})
+    def for_loss(cls, loss: str = "wgan-gp", *, mode: str = "per-label", **fields: Any) -> TrainConfig:
+        """The config of ``loss`` trained in ``mode`` with their recipes' defaults (``LOSS_RECIPES``,
+        ``MODE_RECIPES``), then ``fields`` on top."""
+        return cls(loss=loss, **{**LOSS_RECIPES.get(loss, {}), **MODE_RECIPES.get(mode, {}), **fields})
 
     def net_config(self, image_shape: tuple[int, int, int]) -> NetConfig:
         cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],

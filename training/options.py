@@ -45,10 +45,11 @@ def train_config_options(fn: F) -> F:
     return fn
 
 
-def train_config_from(options: dict[str, Any], ctx: click.Context | None = None, **derived: Any) -> TrainConfig:
+def train_config_from(options: dict[str, Any], ctx: click.Context | None = None, *, mode: str = "per-label",
+                      **derived: Any) -> TrainConfig:
     """Take the config's options out of a command's keyword arguments (the rest stay in ``options``).
 
-    Options left at their defaults give way to the chosen loss's recipe (``TrainConfig.for_loss``)."""
+    Options left at their defaults give way to the chosen loss's and mode's recipes (``TrainConfig.for_loss``)."""
     values = {f.name: options.pop(f.name) for f in _flagged()}
     for f in _flagged():
         if f.metadata.get("duration"):
@@ -56,4 +57,4 @@ def train_config_from(options: dict[str, Any], ctx: click.Context | None = None,
     if ctx is not None:
         values = {k: v for k, v in values.items()
                   if k == "loss" or ctx.get_parameter_source(k) != click.core.ParameterSource.DEFAULT}
-    return TrainConfig.for_loss(values.pop("loss", "wgan-gp"), **values, **derived)
+    return TrainConfig.for_loss(values.pop("loss", "wgan-gp"), mode=mode, **values, **derived)
