@@ -28,7 +28,7 @@ run: $(VENV)/.installed-core
 	$(VENV)/bin/zoo list
 	$(VENV)/bin/zoo grid fashion-mnist -n 10 --seed 0 -o zoo-run/fashion-mnist-grid.png
 
-# The paper's comparison (bench/compare.py): about 50 minutes on 2 cores, results into docs/.
+# The paper's comparison (bench/compare.py): about 100 minutes on 2 cores, results into docs/.
 # `make compare QUICK=1`: the whole pipeline in about a minute, results into bench/results/.
 compare: $(VENV)/.installed-test
 	$(PY) bench/compare.py $(if $(QUICK),--quick --out bench/results,--out docs)

@@ -3,11 +3,13 @@ and sample counts for every method: per-label WGAN-GP (the zoo's method), per-la
 baseline) and one conditional WGAN-GP, at several equal budgets. Writes compare.json, compare.md and
 compare.png into --out.
 
-    python bench/compare.py                 # about 50 minutes on 2 cores
+    python bench/compare.py                 # about 100 minutes on 2 cores (120, 600, 2,400 core-s; 2 seeds at 600)
     python bench/compare.py --quick         # a smoke test of the whole pipeline, about a minute
 
 Budgets, in core-seconds (every training process has one torch thread; two run at a time on 2 cores):
-- per-label methods: one process per label for B seconds each -> labels x B core-seconds;
+- per-label methods: one process per label for B seconds each -> labels x B core-seconds (with a warm start,
+  its share of those core-seconds goes to the shared start first, on both cores, and each label trains for
+  the rest of its B);
 - conditional: one process for labels x B seconds -> the same core-seconds.
 Wall-clock on the same 2 workers (the paper's framing), at one budget: the per-label runs above take
 labels x B / 2 seconds on 2 workers with no communication; the conditional model gets that wall-clock in
@@ -50,9 +52,9 @@ METHODS = {  # name -> (loss, mode); each loss starts from its own recipe's defa
 # Tuned against tuned: each method's best recipe at 300 core-seconds in bench/levers.py (docs/levers*.md), over
 # its loss's defaults. ``--untuned`` runs every method on its loss's defaults instead.
 TUNED: dict[str, dict] = {
-    "per-label WGAN-GP": {},  # the zoo's defaults are what the lever runs chose
+    "per-label WGAN-GP": {},  # the zoo's defaults are what the lever runs chose (lr 3e-4, ..., warm start 0.2)
     "per-label DC-GAN": {"lr": 2e-4, "batch_size": 32},
-    "conditional WGAN-GP": {},  # the same recipe won for it (lr 2e-4, batch 32, n_critic 2, gp every 4)
+    "conditional WGAN-GP": {"lr": 2e-4},  # its best: lr 2e-4, batch 32, n_critic 2, gp every 4 (no warm start)
 }
 
 
@@ -66,6 +68,7 @@ class Run:
     recipe: tuple[tuple[str, object], ...] = ()  # TrainConfig fields over the loss's defaults (bench/levers.py)
     max_images: int | None = None  # images per label (None: all)
     base: str = ""  # the entry of METHODS giving loss and mode (default: ``method`` itself)
+    reused: bool = False  # trained elsewhere with the same job (--reuse): scored here, not trained again
 
     @property
     def kind(self) -> str:
@@ -89,18 +92,45 @@ def plan(args: argparse.Namespace, work: Path) -> list[Run]:
     runs += [run(m, args.seed_budget, s, "core-seconds", work / f"{i}-{args.seed_budget:g}s-seed{s}")
              for i, m in enumerate(METHODS) for s in range(1, args.seeds)]
     runs.append(run("conditional WGAN-GP", args.seed_budget, 0, "wall-clock", work / f"wall-{args.seed_budget:g}s"))
+    for spec in args.reuse:
+        what, _, path = spec.partition("=")
+        method, _, budget = what.partition("@")
+        runs.append(dataclasses.replace(run(method, float(budget), 0, "core-seconds", Path(path).resolve()),
+                                        reused=True))
     return runs
+
+
+def reused_results(run: Run, labels: tuple[int, ...], preset: str) -> dict:
+    """A run trained elsewhere counts only if every label's recorded job is the one this comparison would
+    have run (same data set, labels, mode and config, apart from how often it logged and checkpointed)."""
+    reg, want = LocalRegistry(run.root), run.job(labels, preset)
+    ignore = {"tick_s", "checkpoint_s"}
+
+    def essence(job: dict) -> dict:
+        return {**{k: job[k] for k in ("dataset", "labels", "mode", "max_images")},
+                "config": {k: v for k, v in job["config"].items() if k not in ignore}}
+
+    metas = []
+    for label in labels:
+        recorded = json.loads((reg.run_dir(DATASET, label) / "config.json").read_text())["job"]
+        if essence(recorded) != essence(want.to_json()):
+            raise SystemExit(f"--reuse {run.root}: label {label} was trained by another job than {run.method} at "
+                             f"{run.budget:g} s: {essence(recorded)} != {essence(want.to_json())}")
+        metas.append(reg.read_meta(DATASET, label))
+    return {"steps": [m.steps for m in metas], "seconds": [round(m.seconds, 1) for m in metas],
+            "pool_wall_seconds": None, "reused_from": str(run.root)}
 
 
 def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, dict]:
     """Every single-thread unit in one pool of CORES processes (longest first), then the 2-thread one."""
+    reused = {run.root: reused_results(run, labels, preset) for run in runs if run.reused}  # checked first
     units: list[LabelJob] = []
     for run in runs:
-        if run.framing == "core-seconds":
+        if run.framing == "core-seconds" and not run.reused:
             units += run.job(labels, preset).label_jobs()
     units.sort(key=lambda u: -u.job.config.budget_s * len(u.wanted))
     t0 = time.monotonic()
-    results = {run.root: [] for run in runs}
+    results = {run.root: [] for run in runs if not run.reused}
     for unit, result in zip(units, train_jobs(units, workers=CORES, progress=None)):
         results[Path(unit.job.registry)].append(result)
     pool_wall = time.monotonic() - t0
@@ -109,8 +139,9 @@ def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, d
         if run.framing == "wall-clock":
             results[run.root] = train_jobs(run.job(labels, preset).label_jobs(), workers=1, progress=None)
     torch.set_num_threads(1)
-    return {root: {"steps": [r.steps for r in rs], "seconds": [round(r.seconds, 1) for r in rs],
+    done = {root: {"steps": [r.steps for r in rs], "seconds": [round(r.seconds, 1) for r in rs],
                    "pool_wall_seconds": round(pool_wall, 1)} for root, rs in results.items()}
+    return {**done, **reused}
 
 
 def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry) -> dict:
@@ -131,14 +162,17 @@ def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry) ->
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--budgets", type=float, nargs="+", default=[10, 30, 90], help="seconds per label")
-    ap.add_argument("--seed-budget", type=float, default=30, help="the budget run with several seeds")
+    ap.add_argument("--budgets", type=float, nargs="+", default=[12, 60, 240], help="seconds per label")
+    ap.add_argument("--seed-budget", type=float, default=60, help="the budget run with several seeds")
     ap.add_argument("--seeds", type=int, default=2, help="seeds per method at --seed-budget")
     ap.add_argument("--labels", default="0-9")
     ap.add_argument("--n", type=int, default=500, help="generated images per label for the metrics")
     ap.add_argument("--preset", default="small")
     ap.add_argument("--untuned", action="store_true", help="every method on its loss's defaults, not its tuned recipe")
-    ap.add_argument("--skip", nargs="*", default=[], help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240')")
+    ap.add_argument("--reuse", nargs="*", default=[], help="METHOD@BUDGET=REGISTRY: score a registry trained with "
+                    "exactly that run's job (checked label by label) instead of training it again")
+    ap.add_argument("--skip", nargs="*", default=[],
+                    help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240')")
     ap.add_argument("--quick", action="store_true", help="2 labels, 1 s budgets, 50 images, tiny nets: a smoke test")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
     args = ap.parse_args()

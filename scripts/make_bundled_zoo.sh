@@ -4,15 +4,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO=.venv/bin/zoo
 STAGE=${STAGE:-/tmp/bundle/registry}
-TRAIN="zoo train fashion-mnist --labels 0-9 --budget 8m --workers 2 --preset small --lr 2e-4 --batch-size 32 --seed 0 --out $STAGE"
+BUDGET=${BUDGET:-4m}
+TRAIN="zoo train fashion-mnist --labels 0-9 --budget $BUDGET --workers 2 --seed 0 --out $STAGE"  # the defaults
 [ -f "$STAGE/fashion-mnist/label-00009.safetensors" ] || .venv/bin/$TRAIN --no-progress
 # The domain classifier (the fmnistnet features) is kept from the last bundle when there is one, so old and
 # new figures are measured in the same feature space; it is trained only on a machine without one.
 CLASSIFIER=fashion-mnist/extras/classifier.safetensors
-if [ -f "zoo/pretrained/$CLASSIFIER" ]; then cp "zoo/pretrained/$CLASSIFIER" "$STAGE/$CLASSIFIER"
+if [ -f "zoo/pretrained/$CLASSIFIER" ]; then mkdir -p "$STAGE/fashion-mnist/extras"; cp "zoo/pretrained/$CLASSIFIER" "$STAGE/$CLASSIFIER"
 else $ZOO train-classifier fashion-mnist --out "$STAGE" --epochs 3; fi
 rm -rf zoo/pretrained && mkdir -p zoo/pretrained
-.venv/bin/python scripts/bundle_zoo.py "$STAGE" zoo/pretrained --command "$TRAIN" --budget 8m
+.venv/bin/python scripts/bundle_zoo.py "$STAGE" zoo/pretrained --command "$TRAIN" --budget $BUDGET
 $ZOO eval fashion-mnist -r zoo/pretrained -n 1000
 rm -rf zoo/pretrained/fashion-mnist/cache   # recomputable; not shipped
 $ZOO registry reindex zoo/pretrained

@@ -58,19 +58,20 @@ class TrainConfig:
     arch: str = _opt("dcgan", "--arch", "Architecture family: dcgan | resnet.")
     preset: str = _opt("small", "--preset", "Width preset: tiny | small | base.")
     latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
-    batch_size: int = _opt(64, "--batch-size", "Images per critic and generator step.")
-    lr: float = _opt(1e-4, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
-                     "(Gulrajani et al. 2017).")
+    batch_size: int = _opt(32, "--batch-size", "Images per critic and generator step (64 in Gulrajani et al.).")
+    lr: float = _opt(3e-4, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
+                     "(1e-4 in Gulrajani et al. 2017).")
     lr_d: float | None = _opt(None, "--lr-d", "Critic learning rate (default: --lr); another value gives two "
                               "time-scale updates (Heusel et al. 2017).", type=float)
-    betas: tuple[float, float] = _opt((0.0, 0.9), "--betas", "Adam betas of both nets (ibid.).", type=float, nargs=2)
-    n_critic: int = _opt(5, "--n-critic", "Critic steps per generator step (ibid.).")
-    gp_weight: float = _opt(10.0, "--gp-weight", "Gradient-penalty weight lambda (ibid.).")
-    gp_every: int = _opt(1, "--gp-every", "Apply the gradient penalty on every k-th critic step only, weighted "
+    betas: tuple[float, float] = _opt((0.0, 0.9), "--betas", "Adam betas of both nets (Gulrajani et al.).",
+                                      type=float, nargs=2)
+    n_critic: int = _opt(2, "--n-critic", "Critic steps per generator step (5 in Gulrajani et al.).")
+    gp_weight: float = _opt(10.0, "--gp-weight", "Gradient-penalty weight lambda (Gulrajani et al.).")
+    gp_every: int = _opt(4, "--gp-every", "Apply the gradient penalty on every k-th critic step only, weighted "
                          "by k (lazy regularisation, Karras et al. 2020): cheaper critic steps.")
     augment: str = _opt("none", "--augment", "Differentiable augmentation of what the critic sees (Zhao et al. "
                         "2020): none, or a comma list of color, translation, cutout.")
-    warm_start: float = _opt(0.0, "--warm-start", "Share of the budget spent first on one shared starting point: "
+    warm_start: float = _opt(0.2, "--warm-start", "Share of the budget spent first on one shared starting point: "
                              "an unconditional GAN on all the chosen labels' images, from which every label then "
                              "fine-tunes alone (warm start and fan-out). 0: every label starts from scratch.")
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")

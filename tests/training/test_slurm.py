@@ -23,7 +23,7 @@ def test_dry_run_prints_the_array_script_with_the_options_asked_for(tmp_path):
     assert res.exit_code == 0, res.output
     script = res.output
     for line in ["#SBATCH --array=0-4%2", "#SBATCH --partition=gpu", "#SBATCH --gpus-per-task=1",
-                 "#SBATCH --time=00:35:00"]:  # 2 labels x 10 min x 1.25 + 10 min
+                 "#SBATCH --time=00:55:00"]:  # (warm start 0.2 x 10 min x 10 labels + 2 x 8 min) x 1.25 + 10 min
         assert line in script
     # Every task runs the one saved job: no option is re-spelt on the task's command line.
     job = TrainJob("cifar10", tuple(range(10)), str((tmp_path / "r").resolve()), TrainConfig(budget_s=600, tick_s=5.0),

@@ -46,15 +46,18 @@ def test_same_config_and_seed_give_the_same_weights(tmp_path):
 
 def test_a_budget_ends_with_a_saved_loadable_generator_and_its_record(tmp_path):
     t0 = time.monotonic()
-    res = run_label(one_label("fashion-mnist", 8, tmp_path, tiny(budget_s=2.0, seed=5)))
+    cfg = tiny(budget_s=2.0, seed=5)
+    res = run_label(one_label("fashion-mnist", 8, tmp_path, cfg))
     wall = time.monotonic() - t0
-    assert res.status == "trained" and res.steps > 0 and 2.0 <= res.seconds < wall
+    # The label trains for what the shared warm start leaves of its budget (0.8 x 2 s).
+    assert res.status == "trained" and res.steps > 0 and cfg.label_budget_s() == 1.6 <= res.seconds < wall
     gf = LocalRegistry(tmp_path).read_generator("fashion-mnist", 8)
     assert (gf.meta.steps, gf.meta.seed, gf.meta.class_name) == (res.steps, 5, "Bag")
     assert gf.meta.seconds == pytest.approx(res.seconds)
     generator_from_file(gf)  # strict load
     lines = [json.loads(x) for x in (run_dir(tmp_path, "fashion-mnist", 8) / "stats.jsonl").read_text().splitlines()]
-    assert len(lines) >= 3 and {"step", "seconds", "wasserstein", "gp", "loss_g"} <= lines[-1].keys()
+    assert len(lines) >= 3 and {"step", "seconds", "wasserstein", "loss_g"} <= lines[-1].keys()
+    assert any("gp" in line for line in lines)  # logged on the ticks with a penalised step (every 4th, lazily)
     assert not (run_dir(tmp_path, "fashion-mnist", 8) / "checkpoint.pt").exists()
     assert run_label(one_label("fashion-mnist", 8, tmp_path, tiny(budget_s=2.0))).status == "skipped"
 
@@ -111,7 +114,7 @@ def test_a_run_killed_with_sigkill_resumes_and_completes(tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     assert "resumed at step" in rerun.stdout
     gf = LocalRegistry(out).read_generator("fashion-mnist", 4)
-    assert gf.meta.seconds >= 10.0
+    assert gf.meta.seconds >= 8.0  # the 10 s budget less the warm start's share (0.2)
     assert verify(LocalRegistry(out), load_check=generator_from_file).ok
     assert not [p for p in out.rglob(".tmp-*")]
 

@@ -1,0 +1,52 @@
+"""One table from every lever run in docs/levers*.json: each variant's intra-FID per seed, and its precision,
+recall and class consistency averaged over the seeds it was run with. All at the same core-seconds.
+
+    python bench/levers_table.py docs > docs/levers-table.md
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+# Variants named after the defaults of their day, by what they were (the defaults changed with these runs).
+RENAMED = {"per-label defaults": "per-label lr 1e-4, batch 64, n_critic 5 (Gulrajani et al.; the old defaults)",
+           "conditional defaults": "conditional lr 1e-4, batch 64, n_critic 5 (Gulrajani et al.)"}
+KEYS = ["precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
+
+
+def _name(variant: str) -> str:
+    variant = variant.strip()
+    if variant.startswith("+ "):  # a row relative to the one above it in the first sweep
+        variant = "per-label lr 2e-4, batch 32, n_critic 2, " + variant[2:]
+    return RENAMED.get(variant, variant)
+
+
+def table(folder: Path) -> str:
+    rows: dict[tuple[str, bool], dict[int, dict]] = defaultdict(dict)
+    runs = [json.loads(p.read_text()) for p in sorted(folder.glob("levers*.json"))]
+    for run in runs:
+        for r in run["rows"]:
+            rows[(_name(r["variant"]), bool(r.get("max_images")))][run.get("seed", 0)] = r
+    budgets = sorted({run["budget_per_label_s"] * len(run["labels"]) for run in runs})
+    cpus = sorted({run["cpu"] for run in runs})
+    lines = [f"Every variant at {', '.join(f'{b:g}' for b in budgets)} core-seconds (10 labels x 30 s), 500 samples "
+             f"per label, fmnistnet features; {', '.join(cpus)}. Sorted by mean intra-FID; lower is better.", "",
+             "| variant | data | intra-FID seed 0 | seed 1 | mean | precision | recall | class consistency |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+    def mean(seeds: dict[int, dict], key: str) -> float:
+        return statistics.mean(r["overall"][key] for r in seeds.values())
+
+    for (variant, small), seeds in sorted(rows.items(), key=lambda kv: (kv[0][1], mean(kv[1], "intra_fid_fmnistnet"))):
+        fid = [f"{seeds[s]['overall']['intra_fid_fmnistnet']:.2f}" if s in seeds else "" for s in (0, 1)]
+        lines.append(f"| {variant} | {'500 / label' if small else 'all'} | {fid[0]} | {fid[1]} | "
+                     f"{mean(seeds, 'intra_fid_fmnistnet'):.2f} | "
+                     + " | ".join(f"{mean(seeds, k):.3f}" for k in KEYS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(table(Path(sys.argv[1] if len(sys.argv) > 1 else "docs")), end="")
