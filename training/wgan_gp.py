@@ -145,9 +145,9 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     step_at_tick = state.step
     state.G.train(), state.D.train()
     while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
-        for i in range(cfg.n_critic):
-            logged = step.critic_step(i)
-        meters.add(**logged, loss_g=step.generator_step())
+        for i in range(cfg.n_critic):  # every critic step's values: with a lazy penalty only some carry "gp"
+            meters.add(**step.critic_step(i))
+        meters.add(loss_g=step.generator_step())
         state.step += 1
         now = time.monotonic()
         state.seconds = base + (now - start)
