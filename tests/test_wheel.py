@@ -49,7 +49,8 @@ def test_the_wheel_holds_every_file_the_bundled_index_lists_and_no_cache(wheel: 
     names = set(zipfile.ZipFile(wheel).namelist())
     entry = LocalRegistry(bundled_registry_path()).index().datasets["fashion-mnist"]
     listed = [r.file for r in (*entry.generators.values(), *entry.extras.values())]
-    assert len(listed) == 11  # ten generators and the domain classifier
+    assert len(entry.generators) == 10 and "classifier" in entry.extras  # and the warm start the labels record
+    assert {g.meta.warm_start["name"] for g in entry.generators.values() if g.meta.warm_start} <= entry.extras.keys()
     assert {f"zoo/pretrained/{f}" for f in listed} <= names
     assert {"zoo/pretrained/index.json", "zoo/pretrained/fashion-mnist/record.json",
             "zoo/pretrained/fashion-mnist/runs/label-00007/stats.jsonl"} <= names
@@ -73,7 +74,8 @@ def test_an_installed_wheel_verifies_its_bundled_registry_and_samples(wheel: Pat
     assert installed.is_relative_to(site) and not installed.is_relative_to(REPO)
     zoo_cmd = str(env_dir / "bin" / "zoo")
     verified = run([zoo_cmd, "registry", "verify", str(installed)], cwd=elsewhere, env=env)
-    assert "11 files checked, 0 problems" in verified.stdout
+    entry = LocalRegistry(bundled_registry_path()).index().datasets["fashion-mnist"]
+    assert f"{len(entry.generators) + len(entry.extras)} files checked, 0 problems" in verified.stdout
     sampled = run([zoo_cmd, "sample", "fashion-mnist", "Sneaker", "-n", "4", "--seed", "0", "-o", "s.png"],
                   cwd=elsewhere, env=env)
     assert (elsewhere / "s.png").stat().st_size > 0 and str(installed) in sampled.stdout

@@ -15,6 +15,7 @@ from PIL import Image
 
 from registry import LocalRegistry, verify
 from zoo.cli import main
+from zoo.sources import bundled_registry_path
 
 TOKEN = "hf_wcganZooTestTokenNeverShown0123456789"
 
@@ -22,9 +23,12 @@ TOKEN = "hf_wcganZooTestTokenNeverShown0123456789"
 def test_repo_folder_has_the_registry_layout_and_a_card(bundled_repo_folder) -> None:  # noqa: F811
     files = {p.relative_to(bundled_repo_folder).as_posix() for p in bundled_repo_folder.rglob("*") if p.is_file()}
     labels = {f"fashion-mnist/label-{i:05d}.safetensors" for i in range(10)}
-    assert files == labels | {"index.json", "README.md", "images/fashion-mnist-grid.png",
-                              "fashion-mnist/extras/classifier.safetensors", "fashion-mnist/metrics.json",
-                              "fashion-mnist/record.json"}  # no runs/, cache/, locks or temporaries
+    extras = {f"fashion-mnist/extras/{name}.safetensors"  # the classifier, and the warm start the labels record
+              for name in LocalRegistry(bundled_registry_path()).extras("fashion-mnist")}
+    assert "fashion-mnist/extras/classifier.safetensors" in extras
+    assert files == labels | extras | {"index.json", "README.md", "images/fashion-mnist-grid.png",
+                                       "fashion-mnist/metrics.json",
+                                       "fashion-mnist/record.json"}  # no runs/, cache/, locks or temporaries
     assert verify(LocalRegistry(bundled_repo_folder)).ok  # a fresh index whose sha256s match
     card = (bundled_repo_folder / "README.md").read_text()
     meta = yaml.safe_load(card.split("---\n")[1])
