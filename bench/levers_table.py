@@ -32,7 +32,8 @@ def table(folder: Path) -> str:
             rows[(_name(r["variant"]), bool(r.get("max_images")))][run.get("seed", 0)] = r
     budgets = sorted({run["budget_per_label_s"] * len(run["labels"]) for run in runs})
     cpus = sorted({run["cpu"] for run in runs})
-    lines = [f"Every variant at {', '.join(f'{b:g}' for b in budgets)} core-seconds (10 labels x 30 s), 500 samples "
+    lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
+             f"Every variant at {', '.join(f'{b:g}' for b in budgets)} core-seconds (10 labels x 30 s), 500 samples "
              f"per label, fmnistnet features; {', '.join(cpus)}. Sorted by mean intra-FID; lower is better.", "",
              "| variant | data | intra-FID seed 0 | seed 1 | mean | precision | recall | class consistency |",
              "| --- | --- | --- | --- | --- | --- | --- | --- |"]

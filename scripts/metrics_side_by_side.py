@@ -3,7 +3,7 @@ after a rebuild, measured with the same features):
 
     git show REV:zoo/pretrained/fashion-mnist/metrics.json > /tmp/old.json
     python scripts/metrics_side_by_side.py /tmp/old.json zoo/pretrained/fashion-mnist/metrics.json \\
-        --names "8 min, old defaults" "4 min, new defaults" > docs/bundled-before-after.md
+        --names "8 min, old defaults" "4 min, new defaults" --title "..." > docs/bundled-before-after.md
 """
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ def main() -> None:
     ap.add_argument("after", type=Path)
     ap.add_argument("--names", nargs=2, default=["before", "after"])
     ap.add_argument("--features", default="fmnistnet")
+    ap.add_argument("--title", help="a '## ' heading above the table (for `zoo card --section`)")
     args = ap.parse_args()
     blocks = [json.loads(p.read_text())[args.features] for p in (args.before, args.after)]
     if blocks[0]["features_digest"] != blocks[1]["features_digest"]:
         raise SystemExit("the two records were measured with different feature extractors: not comparable")
     a, b = args.names
-    lines = [f"Per label, {args.features} features: {a} -> {b}. Lower FID is better; higher precision, recall and "
+    lines = [f"## {args.title}", ""] if args.title else []
+    lines += [f"Per label, {args.features} features: {a} -> {b}. Lower FID is better; higher precision, recall and "
              "class consistency.", "",
              "| label | FID | precision | recall | class consistency |", "| --- | --- | --- | --- | --- |"]
     for label in blocks[1]["labels"]:

@@ -107,9 +107,13 @@ def _read(path: Path, job: TrainJob) -> tuple[WarmStart, dict[str, torch.Tensor]
     except (RegistryError, OSError) as e:
         raise InvalidTrainConfig(f"warm start {path}: expected a start `zoo train --warm-start` wrote: {e}") from None
     _check(meta, job, path)
-    fields = json.loads(meta["start"])
-    return WarmStart(path.stem, digest, tuple(fields["labels"]), fields["steps"], fields["seconds"],
-                     fields["threads"]), tensors
+    try:
+        fields = json.loads(meta["start"])
+        return WarmStart(path.stem, digest, tuple(fields["labels"]), int(fields["steps"]), float(fields["seconds"]),
+                         int(fields["threads"])), tensors
+    except (KeyError, TypeError, ValueError) as e:
+        raise InvalidTrainConfig(f"warm start {path}: its record is incomplete ({e}); expected labels, steps, "
+                                 "seconds and threads") from None
 
 
 def _check(meta: dict[str, str], job: TrainJob, path: Path) -> None:
