@@ -135,9 +135,10 @@ def _adopt(source: Path, target: Path, job: TrainJob) -> None:
     if not source.is_file():
         raise InvalidTrainConfig(f"--warm-start-from {source}: no such file; expected a warm-start .safetensors")
     _read(source, job)  # checked before anything is copied
-    if source.resolve() != target.resolve():
+    data = source.read_bytes()
+    if not (target.is_file() and target.read_bytes() == data):  # each label asks again: copied once
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(target, source.read_bytes())
+        write_bytes(target, data)
 
 
 def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, threads: int,
