@@ -141,7 +141,7 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
     cfg = job.config
     script = render_array_script(job_file, opts=opts, n_labels=len(job.labels), budget_s=cfg.label_budget_s(),
                                  log_dir=log_dir, workdir=Path.cwd(),
-                                 start_s=cfg.warm_start * cfg.budget_s * len(job.labels) / opts.cpus_per_task)
+                                 start_s=cfg.start_core_seconds(len(job.labels)) / opts.cpus_per_task)
     if dry_run:
         click.echo(script, nl=False)
         return

@@ -142,6 +142,10 @@ class TrainConfig:
         """The seed of a warm start's shared run (apart from every label's)."""
         return self.seed * 1_000_003 + 999_983
 
+    def start_core_seconds(self, n_labels: int) -> float:
+        """What a job's shared warm start costs: its share of the job's core-seconds (0 without one)."""
+        return self.warm_start * self.budget_s * n_labels
+
     def label_budget_s(self) -> float:
         """What one label fine-tunes for after its share of a warm start (the whole budget without one)."""
         return self.budget_s * (1.0 - self.warm_start)

@@ -48,10 +48,14 @@ def _run_in_worker(job: LabelJob) -> LabelResult:
     return run_label(job, on_tick=lambda line: _ticks.put((_slot, line)) if _ticks is not None else None)
 
 
+def _threads_per_worker(workers: int) -> int:
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
 def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = None) -> list[LabelResult]:
     """Run every job, ``workers`` at a time (with one worker, in this process); results in job order."""
     budget = jobs[0].job.config.label_budget_s() if jobs else 0
-    threads = max(1, (os.cpu_count() or 1) // workers) * workers if workers > 1 else torch.get_num_threads()
+    threads = _threads_per_worker(workers) * workers if workers > 1 else torch.get_num_threads()
     for job in dict.fromkeys(unit.job for unit in jobs):  # shared starts first, on every core the pool will use
         ensure_warm_start(job, threads=threads, progress=progress)
     board = ProgressBoard(max(1, min(workers, len(jobs))), budget_s=budget, enabled=progress)
@@ -65,7 +69,7 @@ def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = No
 
 def _pool(jobs: list[LabelJob], workers: int, board: ProgressBoard) -> list[LabelResult]:
     ctx = mp.get_context("spawn")  # fork would copy torch's thread pools and locks
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    threads = _threads_per_worker(workers)
     ticks, counter = ctx.Queue(), ctx.Value("i", 0)
     stop = threading.Event()
 

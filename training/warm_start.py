@@ -148,7 +148,7 @@ def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, thr
                             channels=job.channels, max_images=job.max_images)
     net_cfg = job_net_config(job)
     # Its share of the job's core-seconds, spent on every core the job uses.
-    deadline = cfg.warm_start * cfg.budget_s * len(job.labels) / threads
+    deadline = cfg.start_core_seconds(len(job.labels)) / threads
     log.info("%s: training the shared warm start %s on %d images of %d labels for %.0f s on %d threads",
              job.dataset, name, len(images), len(job.labels), deadline, threads)
     state = new_state(cfg, net_cfg, seed=cfg.start_seed, device=device)
