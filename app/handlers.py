@@ -75,7 +75,7 @@ def class_label(value: Any) -> int | str:
         raise gr.Error("class: choose a class", print_exception=False)
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value)
     if isinstance(value, str) and " · " in value:  # the dropdown's own text for a class
         return int(value.split(" · ", 1)[0])

@@ -26,15 +26,32 @@ from .warm_start import ensure_warm_start
 log = logging.getLogger(__name__)
 
 
-def _spec(dataset: str, data: Path | None, resolution: int | None, channels: int) -> DatasetSpec:
+def _spec(src: DataSource) -> DatasetSpec:
+    dataset = src.dataset
     spec = builtin_spec(dataset)
     if spec is not None and dataset != "imagenet1k":
         return spec
-    if spec is None and data is None:
+    if spec is None and src.data is None:
         raise UnknownDataset(f"unknown dataset {dataset!r}{suggest(dataset, BUILTIN_SPECS)}; "
                              "for your own class-per-folder images pass --data PATH --name NAME")
-    src = DataSource(dataset, data, resolution, channels)
+    if spec is not None:  # ImageNet: its names and WordNet ids, at the resolution asked for
+        return dataclasses.replace(spec, image_shape=src.image_shape())
     return DatasetSpec(dataset, src.class_names(), src.image_shape())
+
+
+def _labels(text: str, spec: DatasetSpec, src: DataSource) -> tuple[int, ...]:
+    """The labels to train: 'all' is every label the data holds (a subset of ImageNet's synsets trains those);
+    a label asked for by name or index that the data lacks is refused before anything runs."""
+    present = src.labels_present()
+    if text.strip().lower() == "all":
+        return present
+    chosen = parse_labels(text, spec)
+    missing = sorted(set(chosen) - set(present))
+    if missing:
+        listed = ", ".join(spec.describe(i) for i in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise InvalidTrainConfig(f"--labels {text}: expected labels the data holds ({len(present)} of "
+                                 f"{spec.num_classes}); {len(missing)} have no images: {listed}")
+    return tuple(chosen)
 
 
 @click.command("train")
@@ -82,9 +99,10 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     dataset = dataset or name
     if not dataset:
         raise InvalidTrainConfig("expected a DATASET argument or --name for a user data set")
-    spec = _spec(dataset, data, resolution, int(channels))
+    src = DataSource(dataset, data, resolution, int(channels))
+    spec = _spec(src)
     cfg = train_config_from(options, click.get_current_context(), mode=mode)
-    job = TrainJob(dataset, tuple(parse_labels(labels, spec)), str(out.resolve()),
+    job = TrainJob(dataset, _labels(labels, spec, src), str(out.resolve()),
                    dataclasses.replace(cfg, tick_s=_tick_s(cfg.budget_s)), mode=mode,
                    data=str(data.resolve()) if data else None, resolution=resolution, channels=int(channels),
                    device=device, retrain=retrain, max_images=max_images,

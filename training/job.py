@@ -19,6 +19,7 @@ from typing import Any
 from registry.atomic import atomic_write_json
 
 from .config import TrainConfig
+from .data import DataSource
 from .errors import InvalidTrainConfig
 from .shard import Rank, device_for, shard
 
@@ -67,6 +68,9 @@ class TrainJob:
             raise InvalidTrainConfig(f"TrainJob.max_images: expected None or a positive integer, got {self.max_images!r}")
         if self.channels not in (1, 3):
             raise InvalidTrainConfig(f"TrainJob.channels: expected 1 or 3, got {self.channels!r}")
+
+    def data_source(self) -> DataSource:
+        return DataSource(self.dataset, Path(self.data) if self.data else None, self.resolution, self.channels)
 
     def label_jobs(self, rank: Rank | None = None) -> list[LabelJob]:
         """This rank's work: its share of the labels, or (conditional mode) the one model, on rank 0."""

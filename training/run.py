@@ -26,7 +26,7 @@ from zoo.loading import save_generator
 from zoo.specs import builtin_spec
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import DataSource, load_labels
+from .data import load_labels
 from .errors import EmptyLabel
 from .job import LabelJob
 from .shard import detect_rank
@@ -97,7 +97,7 @@ def _resume(unit: LabelJob, state, folder: Path, device: torch.device) -> None:
 def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | None) -> LabelResult:
     job, device = unit.job, torch.device(unit.device)
     cfg = job.config
-    names = DataSource(job.dataset, Path(job.data) if job.data else None, job.resolution, job.channels).class_names()
+    names = job.data_source().class_names()
     images, labels = _load(unit, names)
     images, labels = images.to(device), (labels.to(device) if labels is not None else None)
     net_cfg = cfg.net_config(tuple(images.shape[1:]))

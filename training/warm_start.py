@@ -33,7 +33,7 @@ from registry.errors import RegistryError
 from registry.files import read_extra, write_bytes
 from zoo.nets import NetConfig
 
-from .data import DataSource, load_labels
+from .data import load_labels
 from .errors import InvalidTrainConfig
 from .job import TrainJob
 from .progress import ProgressBoard
@@ -70,7 +70,7 @@ def start_name(job: TrainJob) -> str:
 
 
 def job_net_config(job: TrainJob) -> NetConfig:
-    shape = DataSource(job.dataset, Path(job.data) if job.data else None, job.resolution, job.channels).image_shape()
+    shape = job.data_source().image_shape()
     return job.config.net_config(shape)
 
 

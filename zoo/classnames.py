@@ -1,7 +1,9 @@
 """Class names of the built-in data sets, as their own distributions name them."""
 from __future__ import annotations
 
-__all__ = ["FASHION_MNIST", "MNIST", "DIGITS", "CIFAR10", "CIFAR100", "imagenet1k_names"]
+from importlib import resources
+
+__all__ = ["FASHION_MNIST", "MNIST", "DIGITS", "CIFAR10", "CIFAR100", "imagenet1k_names", "imagenet1k_wnids"]
 
 FASHION_MNIST = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                  "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -34,3 +36,9 @@ def imagenet1k_names() -> tuple[str, ...]:
     from torchvision.models import ResNet50_Weights  # lazy: torchvision import costs ~1 s
 
     return tuple(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def imagenet1k_wnids() -> tuple[str, ...]:
+    """The 1,000 WordNet ids of ImageNet-1k in the standard label order (sorted; 281 = n02123045, tabby)."""
+    text = resources.files("zoo").joinpath("facts", "imagenet1k_wnids.txt").read_text(encoding="ascii")
+    return tuple(text.split())

@@ -1,6 +1,7 @@
 """Label selections from the command line: '0-9', '0,3,5-7', 'all', or class names."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .errors import InvalidRequest
@@ -9,14 +10,19 @@ from .specs import DatasetSpec
 __all__ = ["parse_labels", "format_labels"]
 
 
+_RANGE = re.compile(r"([0-9]+)-([0-9]+)")  # ASCII digits only
+
+
 def parse_labels(text: str | None, spec: DatasetSpec) -> list[int]:
+    """Sorted unique class indices. Digits are indices, alone as in ranges (never the name of a class that
+    a folder of digits happens to have); anything else is a class name or id (``DatasetSpec.resolve_label``)."""
     if text is None or text.strip().lower() == "all":
         return list(range(spec.num_classes))
     out: list[int] = []
     for part in (p.strip() for p in text.split(",")):
-        lo, sep, hi = part.partition("-")
-        if sep and lo.isdigit() and hi.isdigit():
-            a, b = int(lo), int(hi)
+        span = _RANGE.fullmatch(part)
+        if span:
+            a, b = int(span[1]), int(span[2])
             if a > b:
                 raise InvalidRequest(f"labels {part!r}: expected a rising range such as 0-9")
             out += [spec.resolve_label(i) for i in range(a, b + 1)]

@@ -74,6 +74,8 @@ def test_card_and_class_choices(client: Client) -> None:
     (("fashion-mnist", 7, 4, -3), "less than minimum value 0"),
     (("fashion-mnist", "Sneakr", 4, 0), "did you mean 'Sneaker'"),
     (("fashion-mnist", 12, 4, 0), "0..9"),
+    (("fashion-mnist", "²", 4, 0), "unknown label '²'"),
+    (("fashion-mnist", "--3", 4, 0), "unknown label '--3'"),
 ])
 def test_bad_requests_get_a_message_not_a_traceback(client: Client, args: tuple, message: str) -> None:
     with pytest.raises(Exception, match=message) as info:

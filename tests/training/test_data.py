@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from training.data import DEBIAN_FASHION_MNIST, load_label
+from training.data import DEBIAN_FASHION_MNIST, DataSource, load_label
 from training.data.idx import read_idx
 from training.errors import DataNotFound, EmptyLabel
 
@@ -92,11 +92,39 @@ def _tree(root, classes, sizes=((40, 30), (30, 30)), mode="RGB"):
     return root
 
 
+def _synsets(root, wnids, count=2):
+    """One distinct flat colour per synset folder (red = 20 x position), ``count`` images of varied size each."""
+    for k, wnid in enumerate(wnids):
+        (root / wnid).mkdir(parents=True)
+        for i in range(count):
+            Image.new("RGB", (40 + 10 * i, 30), color=(20 * k, 200, 40)).save(root / wnid / f"{i}.png")
+    return root
+
+
 def test_imagenet_train_folder_reads_only_its_synset_and_resizes(tmp_path):
-    root = _tree(tmp_path / "train", ["n01440764", "n01443537", "n01484850"])
+    root = _synsets(tmp_path / "train", ["n01440764", "n01443537", "n01484850"], count=2)
+    (root / "n01443537" / "extra.png").write_bytes((root / "n01443537" / "0.png").read_bytes())
     (root / "n01443537" / "notes.txt").write_text("not an image")
     x = load_label("imagenet1k", 1, data=root, resolution=16)
-    assert x.shape == (2, 3, 16, 16)
+    assert x.shape == (3, 3, 16, 16)  # its own three images, not its neighbours' two
+    assert set(x[:, 0].flatten().tolist()) == {20}  # red 20: the second folder's colour only
+
+
+def test_imagenet_synsets_map_to_their_standard_index_whatever_else_is_present(tmp_path):
+    # tabby (281) and cardigan the sweater (474) alone: positions 0 and 1 among the folders present
+    root = _synsets(tmp_path / "train", ["n02123045", "n02963159"], count=1)
+    assert DataSource("imagenet1k", root).labels_present() == (281, 474)
+    assert load_label("imagenet1k", 474, data=root, resolution=8)[0, 0, 0, 0] == 20
+    assert load_label("imagenet1k", 281, data=root, resolution=8)[0, 0, 0, 0] == 0
+    with pytest.raises(EmptyLabel, match=r"no folder n01440764 for label 'tench' \(0, n01440764\)"):
+        load_label("imagenet1k", 0, data=root)
+
+
+def test_an_imagenet_tree_with_folders_that_are_not_synsets_is_refused_with_them_listed(tmp_path):
+    root = _synsets(tmp_path / "train", ["n02123045", "cats", "n99999999"], count=1)
+    for call in (lambda: load_label("imagenet1k", 281, data=root), DataSource("imagenet1k", root).labels_present):
+        with pytest.raises(DataNotFound, match=r"2 are not: 'cats', 'n99999999'"):
+            call()
 
 
 def test_class_per_folder_user_sets_and_grey_channels(tmp_path):
@@ -117,3 +145,22 @@ def test_missing_paths_empty_trees_and_empty_labels_are_clear_errors(tmp_path):
         load_label("cifar10", 0)
     with pytest.raises(DataNotFound, match="cifar-10-batches-py"):
         load_label("cifar10", 0, data=tmp_path)
+
+
+def test_zoo_train_on_a_subset_of_imagenet_trains_exactly_its_synsets_under_their_indices(tmp_path):
+    from click.testing import CliRunner
+
+    from registry import LocalRegistry
+    from zoo.cli import main
+
+    root = _synsets(tmp_path / "train", ["n02123045", "n02963159"], count=4)
+    out = tmp_path / "reg"
+    args = ["train", "imagenet1k", "--data", str(root), "--resolution", "8", "--out", str(out), "--budget", "1s",
+            "--preset", "tiny", "--batch-size", "4", "--max-steps", "1", "--warm-start", "0", "--no-progress"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output + str(res.exception)
+    reg = LocalRegistry(out)
+    assert reg.labels("imagenet1k") == [281, 474]
+    assert [reg.read_meta("imagenet1k", k).class_name for k in (281, 474)] == ["tabby", "cardigan"]
+    refused = CliRunner().invoke(main, [*args, "--labels", "0,281"])
+    assert refused.exit_code == 2 and "1 have no images: 'tench' (0, n01440764)" in refused.stderr

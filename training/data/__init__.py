@@ -21,14 +21,15 @@ from ..errors import DataNotFound, EmptyLabel
 from .cifar import load_cifar
 from .folders import class_folders, load_folder
 from .idx import find_idx, read_idx
+from .imagenet import synset_folder, synset_folders
 
 __all__ = ["DataSource", "load_label", "load_labels", "DEBIAN_FASHION_MNIST"]
 
 log = logging.getLogger(__name__)
 DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-FOLDER_RESOLUTION = 64
+FOLDER_RESOLUTION = 64  # ImageNet and user folders are resized to this unless told otherwise
 SPLITS = ("train", "test")
-DIGITS_TRAIN = 1437  # scikit-learn's digits have no split: the first 80 % train, the rest test  # ImageNet and user folders are resized to this unless told otherwise
+DIGITS_TRAIN = 1437  # scikit-learn's digits have no split: the first 80 % train, the rest test
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ class DataSource:
         if spec is not None:
             return spec.class_names
         return tuple(p.name for p in class_folders(self._need_data()))
+
+    def labels_present(self) -> tuple[int, ...]:
+        """The labels this data holds: ImageNet's synsets present under ``data``; every class otherwise."""
+        if self.dataset == "imagenet1k":
+            return tuple(sorted(synset_folders(self._need_data())))
+        return tuple(range(len(self.class_names())))
 
     def image_shape(self) -> tuple[int, int, int]:
         spec = builtin_spec(self.dataset)
@@ -102,11 +109,13 @@ def _load(src: DataSource, label: int, split: str) -> np.ndarray:
         return load_cifar(name, src._need_data(), label, split)
     if split != "train":
         raise DataNotFound(f"{name}: class-per-folder trees have only a train split")
-    folders = class_folders(src._need_data())
-    if not 0 <= label < len(folders):
-        raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of 0..{len(folders) - 1}")
-    if name == "imagenet1k" and len(folders) != 1000:
-        log.warning("%s holds %d synset folders, not 1000: label indices follow the sorted folders present",
-                    src.data, len(folders))
     shape = src.image_shape()
-    return load_folder(folders[label], resolution=shape[1], channels=shape[0])
+    if name == "imagenet1k":
+        folder = synset_folder(src._need_data(), label)
+    else:
+        folders = class_folders(src._need_data())
+        if not 0 <= label < len(folders):
+            raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of "
+                             f"0..{len(folders) - 1}")
+        folder = folders[label]
+    return load_folder(folder, resolution=shape[1], channels=shape[0])

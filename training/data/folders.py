@@ -23,6 +23,10 @@ def class_folders(root: Path) -> list[Path]:
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     if not folders:
         raise DataNotFound(f"{root}: expected one sub-folder of images per class, found none")
+    moved = [(i, p.name) for i, p in enumerate(folders) if p.name.isascii() and p.name.isdigit() and int(p.name) != i]
+    if moved:
+        log.warning("%s: folders named by numbers are ordered as text, as torchvision's ImageFolder does: label %d "
+                    "is folder %r (zero-pad the names to make them agree)", root, *moved[0])
     return folders
 
 
