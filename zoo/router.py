@@ -12,7 +12,7 @@ from torch import nn
 
 from .card import render_card
 from .catalog import Catalog, DatasetInfo
-from .errors import EntryNotFound, InvalidRequest
+from .errors import EntryNotFound, InvalidRequest, RegistryError
 from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
 from .resolve import Provenance, serving_registries
@@ -26,7 +26,6 @@ __all__ = ["Router", "RouterConfig"]
 log = logging.getLogger(__name__)
 Label = int | str
 _MAX_ROUTES = 65536
-_SMALL_REQUEST = 1024  # images; below this no request can come near the output bound
 _CPU = torch.device("cpu")
 
 
@@ -51,6 +50,7 @@ class _Route:
     path: str  # the generator file
     cache_key: tuple  # key of the loaded net in the LRU, which includes the file's stamp
     shadowing: tuple[str, ...]  # files that, once they exist, would serve this request instead
+    image_shape: tuple[int, int, int]  # (C, H, W) the generator makes
     conditional: bool = False  # served by the data set's conditional generator
 
 
@@ -111,8 +111,22 @@ class Router:
             if len(self._routes) >= _MAX_ROUTES:
                 self._routes.clear()
             self._routes[memo] = _Route(served.label, path, key, tuple(map(str, served.shadowing)),
-                                        served.conditional)
+                                        tuple(served.provenance().meta.image_shape), served.conditional)
         return (LabelBound(net, served.label) if served.conditional else net), served.label, key
+
+    def _image_shape(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg,
+                     dtype: torch.dtype) -> tuple[int, int, int] | None:
+        """What the generator serving (dataset, label) makes, from a route seen before or its file's header:
+        nothing is loaded to learn it. None for a file whose header does not read: loading it refuses it
+        with the checks that come first there (the index's sha256)."""
+        memo = _memo_key(dataset, label, device, registry, dtype)
+        if memo is not None and self._fast(memo) is not None:  # a route still valid: nothing on disk changed
+            return self._routes[memo].image_shape
+        served = self.catalog.request(dataset, label, registry)
+        try:
+            return tuple(served.registry.read_meta(served.spec.name, served.file_label).image_shape)
+        except RegistryError:
+            return None
 
     def _fast(self, memo: Hashable) -> tuple[nn.Module, int, tuple] | None:
         """The net of a request seen before, if nothing on disk changed that would route it elsewhere.
@@ -148,10 +162,9 @@ class Router:
             raise InvalidRequest(f"labels: expected a non-empty list of class indices or names, got {labels!r}")
         wanted = [label] if labels is None else list(labels)
         n = self._check_n(n, z, per_label=labels is not None)
-        if n * len(wanted) > _SMALL_REQUEST:  # large enough to be worth a look before any work starts
-            self._check_size(dataset, n * len(wanted), dtype, registry)
         seed = random_seed() if seed is None else check_seed(seed)
         dev = _CPU if device is None else torch.device(device)
+        self._check_size([self._image_shape(dataset, lab, dev, registry, dtype) for lab in wanted], n, dtype)
         nets = [self._net(dataset, lab, dev, registry, dtype) for lab in wanted]
         blocks = self._stacked_blocks(nets, n, seed, z, truncation, dev, dtype) if len(nets) >= MIN_STACK else {}
         for net, index, _ in nets:
@@ -207,12 +220,15 @@ class Router:
                                 f"(searched: {', '.join(r.where for r in registries) or 'none'}); see `zoo list`")
         return render_card(serving[0], datasets=[spec.name], front_matter=False)
 
-    def _check_size(self, dataset: str, images: int, dtype: torch.dtype, registry: RegistryArg) -> None:
-        c, h, w = self.spec(dataset, registry=registry).image_shape
-        need = images * c * h * w * dtype.itemsize
+    def _check_size(self, shapes: list[tuple[int, int, int] | None], n: int, dtype: torch.dtype) -> None:
+        """The output the generators serving a request would make (their own image shapes, which a user's
+        resolution may set apart from the data set's), against the bound, before any image is made."""
+        shapes = [s for s in shapes if s is not None]
+        need = n * sum(c * h * w for c, h, w in shapes) * dtype.itemsize
         if need > self.config.max_output_bytes:
-            raise InvalidRequest(f"{images} images of {c}x{h}x{w} would take {need / 2**20:.0f} MiB, above the "
-                                 f"limit of {self.config.max_output_bytes / 2**20:.0f} MiB "
+            c, h, w = max(shapes, key=lambda s: s[0] * s[1] * s[2])
+            raise InvalidRequest(f"{n * len(shapes)} images of up to {c}x{h}x{w} would take {_size(need)}, "
+                                 f"above the limit of {_size(self.config.max_output_bytes)} "
                                  "(RouterConfig.max_output_bytes); ask for fewer images per call")
 
     def _check_n(self, n: object, z: torch.Tensor | None, *, per_label: bool) -> int:
@@ -250,6 +266,14 @@ def _check_dtype(dtype: object) -> torch.dtype:
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise InvalidRequest(f"dtype: expected a floating torch dtype such as torch.bfloat16, got {dtype!r}")
     return dtype
+
+
+def _size(nbytes: int) -> str:
+    """1,024 -> '1 KiB', 313,600 -> '306 KiB', 4 << 20 -> '4 MiB'."""
+    for scale, unit in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.3g} {unit}"
+    return f"{nbytes} bytes"
 
 
 def _memo_key(dataset: object, label: object, device: torch.device, registry: RegistryArg,

@@ -6,7 +6,9 @@ import torch
 from conftest import add_generator
 
 import zoo
+from registry import LocalRegistry
 from zoo.errors import InvalidRequest
+from zoo.nets import NetConfig
 from zoo.router import Router, RouterConfig
 from zoo.stacked import MIN_STACK
 
@@ -67,3 +69,18 @@ def test_a_request_too_large_for_memory_is_refused_before_any_work(eight_labels)
         router.sample("fashion-mnist", labels=list(range(8)), n=200, seed=0, registry=eight_labels.root)
     assert len(router.cache) == 0  # refused before a single generator was loaded
     assert router.sample("fashion-mnist", 0, n=1000, seed=0, registry=eight_labels.root).shape[0] == 1000
+
+
+def test_the_output_bound_holds_for_small_requests_and_uses_the_generators_own_shape(eight_labels, tmp_path) -> None:
+    router = Router(RouterConfig(max_output_bytes=1024))
+    with pytest.raises(InvalidRequest, match=r"100 images of up to 1x28x28 would take 306 KiB, above the limit of 1 KiB"):
+        router.sample("fashion-mnist", 0, n=100, seed=0, registry=eight_labels.root)  # 313,600 bytes
+    assert len(router.cache) == 0  # refused from the header alone
+    # ImageNet's spec says 64 px; this generator makes 8 px: 10 images are 7,680 bytes, not 491,520.
+    reg = LocalRegistry.create(tmp_path / "imagenet8")
+    add_generator(reg, "imagenet1k", 281, config=NetConfig.preset("dcgan", "tiny", resolution=8, channels=3,
+                                                                  latent_dim=16))
+    exact = Router(RouterConfig(max_output_bytes=10 * 3 * 8 * 8 * 4))
+    assert exact.sample("imagenet1k", 281, n=10, seed=0, registry=reg.root).shape == (10, 3, 8, 8)
+    with pytest.raises(InvalidRequest, match="11 images of up to 3x8x8"):
+        exact.sample("imagenet1k", "tabby", n=11, seed=0, registry=reg.root)  # and again from the cached route
