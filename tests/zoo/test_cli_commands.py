@@ -60,6 +60,7 @@ def test_sample_each_writes_one_file_per_image_and_the_same_seed_repeats(reg, tm
     (["sample", "imagenet1k", "bull"], "'bull mastiff' (243, n02108422)"),
     (["sample", "fashion-mnist", "12"], "expected an index in 0..9"),
     (["sample", "fashion-mnist", "²"], "unknown label '²'"),
+    (["sample", "fashion-mnist", "0", "--truncation", "inf"], "truncation: expected a number in 0.05..10"),
     (["sample", "imagenet1k", "cardigan"], "'cardigan' (474, n02963159): use the index or the class id"),
     (["sample", "fashion-mnist", "0", "-n", "0"], "n: expected images in 1..4096, got 0"),
     (["sample", "fashion-mnist", "0", "-n", "-5"], "got -5"),

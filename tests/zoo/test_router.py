@@ -49,8 +49,9 @@ def test_truncation_bounds_the_latents_and_is_deterministic():
     z = latents(64, 32, seed=0, truncation=0.5)
     assert z.abs().max() <= 0.5 and torch.equal(z, latents(64, 32, seed=0, truncation=0.5))
     assert z.std() > 0.2  # redrawn, not clipped to the bound
-    with pytest.raises(InvalidRequest, match="truncation: expected a number >= 0.05"):
-        latents(4, 8, seed=0, truncation=0)
+    for useless in (0, 0.01, -1.0, float("inf"), float("nan"), 10.5, True, "1"):
+        with pytest.raises(InvalidRequest, match=r"truncation: expected a number in 0\.05\.\.10"):
+            latents(4, 8, seed=0, truncation=useless)
 
 
 def test_large_n_is_chunked_with_the_same_result(reg):
