@@ -3,6 +3,7 @@ executed; the parsers fuzzed with hypothesis (seeded and bounded, so `make test`
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import pickle
 import struct
@@ -11,14 +12,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save as st_save
 
 import zoo
-from conftest import tree_digest
+from conftest import add_generator, tree_digest
 from registry import (CorruptFile, DatasetEntry, InvalidMeta, InvalidName, LocalRegistry, RegistryError, read_generator,
-                      read_meta)
+                      read_meta, verify)
 from registry.files import read_header
 from registry.index import load_index
 from zoo.errors import ZooError
@@ -163,3 +164,105 @@ def test_fuzz_label_parsers(text: str) -> None:
         except ZooError:
             pass
 
+
+
+# -- structured fuzzing: inputs that get past the first checks and reach the code that consumes them --------
+JSON = st.recursive(st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=12),
+                    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+                    max_leaves=12)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> LocalRegistry:
+    """One real registry the structured fuzzers rewrite index.json or a file of, and restore."""
+    reg = LocalRegistry.create(tmp_path_factory.mktemp("fuzzed"))
+    add_generator(reg, "fashion-mnist", 3)
+    reg.reindex()
+    return reg
+
+
+def _consume(reg: LocalRegistry) -> None:
+    """Everything that reads an index entry or a file: listing, resolving, loading, sampling, verifying."""
+    zoo.datasets(registry=reg.root)
+    zoo.which("fashion-mnist", 3, registry=reg.root)
+    zoo.sample("fashion-mnist", 3, n=1, seed=0, registry=reg.root)
+    assert isinstance(verify(reg).ok, bool)
+
+
+def _mutate(obj: dict, path: tuple[str, ...], value: object) -> dict:
+    obj = json.loads(json.dumps(obj))
+    parent = obj
+    for key in path[:-1]:
+        parent = parent[key]
+    if value is _DELETE:
+        parent.pop(path[-1], None)
+    else:
+        parent[path[-1]] = value
+    return obj
+
+
+_DELETE = object()
+_ENTRY = ("datasets", "fashion-mnist", "generators", "3")
+_INDEX_PLACES = [("datasets", "fashion-mnist"), ("datasets", "fashion-mnist", "generators"), _ENTRY,
+                 (*_ENTRY, "sha256"), (*_ENTRY, "size"), (*_ENTRY, "file"), (*_ENTRY, "meta"),
+                 (*_ENTRY, "meta", "image_shape"), (*_ENTRY, "meta", "arch_config"), (*_ENTRY, "meta", "latent_dim"),
+                 (*_ENTRY, "meta", "label"), ("datasets", "fashion-mnist", "class_names"), ("format_version",)]
+
+
+@FUZZ
+@given(st.sampled_from(_INDEX_PLACES), JSON | st.just(_DELETE))
+def test_fuzz_index_entries_reach_their_consumers_and_never_serve_an_unchecked_file(served, place, value) -> None:
+    index_path = served.root / "index.json"
+    good = index_path.read_bytes()
+    file = served.path_of("fashion-mnist", 3)
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    try:
+        index_path.write_text(json.dumps(_mutate(json.loads(good), place, value)))
+        try:
+            _consume(served)
+        except (ZooError, RegistryError) as e:
+            event(f"refused: {type(e).__name__}")
+            return
+        event("served")
+        # Served: then the index it served from names the file's true checksum, or does not list the file.
+        listed = load_index(served.root).entry("fashion-mnist").generators.get(3)
+        assert listed is None or listed.sha256 == digest
+    finally:
+        index_path.write_bytes(good)
+
+
+@FUZZ
+@given(st.sampled_from(["format_version", "arch", "arch_config", "dataset", "label", "latent_dim", "image_shape",
+                        "class_name", "steps", "seconds", "seed", "created", "warm_start", "loss", "extra"]),
+       JSON | st.just(_DELETE))
+def test_fuzz_header_fields_of_a_well_framed_file_reach_the_loader(served, field, value) -> None:
+    """A valid 8-byte length and valid JSON, with one metadata field replaced by any JSON value (as text)."""
+    gf = read_generator(served.path_of("fashion-mnist", 3))
+    header = dict(gf.meta.to_header())
+    if value is _DELETE:
+        header.pop(field, None)
+    else:
+        header[field] = json.dumps(value)
+    out = served.root / "fuzzed.safetensors"
+    out.write_bytes(st_save(gf.tensors, metadata=header))
+    try:
+        net = generator_from_file(read_generator(out))
+    except (ZooError, RegistryError) as e:
+        event(f"refused: {type(e).__name__}")
+        return
+    event("loaded")
+    assert net(torch.zeros(1, net.latent_dim)).shape[1:] == tuple(gf.meta.image_shape)
+
+
+@pytest.mark.parametrize("entry", [{}, 5, "x", [], {"sha256": None, "size": 1}, {"sha256": "0" * 64, "size": -1}])
+def test_a_malformed_index_entry_is_a_typed_error_never_an_unchecked_read(served, entry) -> None:
+    index_path = served.root / "index.json"
+    good = index_path.read_bytes()
+    try:
+        index_path.write_text(json.dumps(_mutate(json.loads(good), _ENTRY, entry)))
+        with pytest.raises(CorruptFile, match="run `zoo registry reindex`|expected a size"):
+            zoo.sample("fashion-mnist", 3, n=1, seed=0, registry=served.root)
+        with pytest.raises(CorruptFile):
+            served.read_generator("fashion-mnist", 3)
+    finally:
+        index_path.write_bytes(good)
