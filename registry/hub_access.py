@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -19,7 +20,7 @@ __all__ = ["HubAccess", "hub_endpoint", "hub_offline"]
 log = logging.getLogger(__name__)
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
-_PROBE_SECONDS = 3.0
+_PROBE_SECONDS = 1.5  # the whole probe: name resolution and TCP connection together
 _PROXY_VARS = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -113,16 +114,58 @@ class HubAccess:
 
 
 def _probe(endpoint: str) -> str | None:
+    """None if a TCP connection to the endpoint opens within _PROBE_SECONDS, else why not."""
     if any(os.environ.get(v) for v in _PROXY_VARS):
         return None  # a proxy decides what is reachable; let the client go through it
     url = urllib.parse.urlsplit(endpoint)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    host, port = url.hostname or "", url.port or (443 if url.scheme == "https" else 80)
+    deadline = time.monotonic() + _PROBE_SECONDS
     try:
-        with socket.create_connection((url.hostname or "", port), timeout=_PROBE_SECONDS):
-            return None
+        why = _connect_any(_resolve(host, port, _PROBE_SECONDS), deadline)
     except OSError as e:
-        log.warning("the Hub at %s is unreachable (%s); using the local cache only", endpoint, e)
-        return f"cannot connect ({e.strerror or e})"
+        why = f"cannot resolve {host} ({e.strerror or e})"
+    if why is not None:
+        log.warning("the Hub at %s is unreachable (%s); using the local cache only", endpoint, why)
+    return why
+
+
+def _resolve(host: str, port: int, timeout: float) -> list[tuple]:
+    """getaddrinfo with a deadline. It has none of its own: a DNS server that never answers holds it for the
+    resolver's retries (10 s and more), so it runs in a daemon thread that is left behind at the deadline."""
+    found: list = []
+
+    def run() -> None:
+        try:
+            found.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as e:
+            found.append(e)
+
+    worker = threading.Thread(target=run, name="hub-probe-dns", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not found:
+        raise TimeoutError(f"no answer from DNS within {timeout:g} s")
+    if isinstance(found[0], OSError):
+        raise found[0]
+    return found[0]
+
+
+def _connect_any(addresses: list[tuple], deadline: float) -> str | None:
+    why = "no address"
+    for family, kind, proto, _, address in addresses:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return f"cannot connect (no answer within {_PROBE_SECONDS:g} s)"
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(left)
+                sock.connect(address)
+                return None
+        except TimeoutError:
+            return f"cannot connect (no answer within {_PROBE_SECONDS:g} s)"
+        except OSError as e:
+            why = f"cannot connect ({e.strerror or e})"
+    return why
 
 
 def _status(e: Exception) -> str:

@@ -19,7 +19,8 @@ from hub_fixtures import bundled_repo_folder, hub, olah, published  # noqa: F401
 from huggingface_hub import hf_hub_download, snapshot_download
 
 import zoo
-from registry import ChecksumMismatch, EntryNotFound, HubUnavailable, LocalRegistry, RegistryNotFound, verify
+from registry import (ChecksumMismatch, CorruptFile, EntryNotFound, HubUnavailable, LocalRegistry, RegistryNotFound,
+                      verify)
 from zoo.cli import main
 from zoo.hub import build_repo_folder, pull
 from zoo.sources import bundled_registry_path
@@ -136,6 +137,22 @@ def test_checksum_mismatch_is_refused_and_not_cached(hub, published, bundled_rep
             zoo.sample("fashion-mnist", label=4, registry="hf://acme/tampered")
         assert "fashion-mnist/label-00004.safetensors" not in snapshot_files("acme/tampered")
     assert zoo.sample("fashion-mnist", label=5, n=1, registry="hf://acme/tampered").shape == (1, 1, 28, 28)
+
+
+def test_a_published_index_record_without_sha256_is_a_corrupt_index_not_a_crash(hub, bundled_repo_folder,
+                                                                              tmp_path) -> None:
+    import shutil
+
+    broken = tmp_path / "no-sha"
+    shutil.copytree(bundled_repo_folder, broken)
+    index = json.loads((broken / "index.json").read_text())
+    del index["datasets"]["fashion-mnist"]["generators"]["4"]["sha256"]
+    (broken / "index.json").write_text(json.dumps(index))
+    hub.commit("acme/no-sha", broken)
+    with pytest.raises(CorruptFile, match=r"fashion-mnist/4: expected a sha256 of 64 hex digits, got None"):
+        zoo.sample("fashion-mnist", label=4, registry="hf://acme/no-sha")
+    result = CliRunner().invoke(main, ["sample", "fashion-mnist", "4", "-r", "hf://acme/no-sha"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1 and "expected a sha256" in result.output
 
 
 @pytest.mark.parametrize("mode", ["cut", "truncate"])
