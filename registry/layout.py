@@ -19,10 +19,11 @@ from pathlib import Path
 
 from .names import check_dataset_name, check_label
 
-__all__ = ["INDEX_NAME", "DATASET_INFO", "METRICS", "RECORD", "LOCAL_ONLY", "dataset_dir", "extras_dir",
+__all__ = ["INDEX_NAME", "INDEX_LOCK", "DATASET_INFO", "METRICS", "RECORD", "LOCAL_ONLY", "dataset_dir", "extras_dir",
            "runs_dir", "run_dir", "start_run_dir", "run_key", "cache_dir", "jobs_dir"]
 
 INDEX_NAME = "index.json"
+INDEX_LOCK = ".index.lock"  # held while index.json is rewritten: one reindex at a time
 DATASET_INFO = "dataset.json"
 METRICS = "metrics.json"
 RECORD = "record.json"

@@ -11,12 +11,13 @@ from typing import Any
 import torch
 
 from . import layout
-from .atomic import atomic_write_json, create_json_once
+from .atomic import atomic_write_json, create_json_once, remove_stale_temporaries
 from .errors import CorruptFile, EntryNotFound, RegistryNotFound, suggest
 from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_meta, read_placed_generator,
                     sha256_bytes, write_bytes)
 from .index import build_index, dataset_folders, generator_files, load_index, read_json_file
-from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD
+from .layout import DATASET_INFO, INDEX_LOCK, INDEX_NAME, METRICS, RECORD
+from .locks import exclusive
 from .meta import GeneratorMeta
 from .names import check_dataset_name, check_label, extra_relpath, generator_relpath
 from .protocol import Registry
@@ -71,8 +72,12 @@ class LocalRegistry:
 
     def reindex(self) -> list[str]:
         """Rebuild ``index.json`` from the files; return the files that had to be left out."""
-        index, problems = build_index(self.root)
-        atomic_write_json(self.root / INDEX_NAME, index.to_json())
+        with exclusive(self.root / INDEX_LOCK, wait=True):
+            removed = remove_stale_temporaries(self.root / INDEX_NAME)  # a killed reindex's half-written index
+            if removed:
+                log.warning("removed %d temporaries a killed reindex of %s left", removed, self.root)
+            index, problems = build_index(self.root)
+            atomic_write_json(self.root / INDEX_NAME, index.to_json())
         log.info("reindexed %s: %d datasets, %d problems", self.root, len(index.datasets), len(problems))
         return problems
 

@@ -8,7 +8,6 @@ and, while the run is unfinished, ``checkpoint.pt``.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import json
 import logging
 import os
@@ -22,6 +21,7 @@ import torch
 
 from registry import LocalRegistry
 from registry.atomic import atomic_write_json, remove_stale_temporaries
+from registry.locks import exclusive
 from zoo.loading import save_generator
 from zoo.specs import builtin_spec
 
@@ -55,10 +55,8 @@ def run_label(unit: LabelJob, on_tick: Tick | None = None) -> LabelResult:
         return LabelResult(unit.label, "skipped")
     folder = reg.run_dir(dataset, unit.label)
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "a") as lock:
-        try:  # released by the kernel when the process dies, so a killed run never blocks its rerun
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with exclusive(folder / ".lock", wait=False) as held:  # released if this process dies
+        if not held:
             log.warning("%s/%s is being trained by another process: skipped here, its file left as it is",
                         dataset, unit.name)
             return LabelResult(unit.label, "busy")

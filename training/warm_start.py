@@ -15,7 +15,6 @@ The start has no checkpoint: killed, it is trained again from scratch (it is a s
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import json
 import logging
@@ -31,6 +30,7 @@ from registry import LocalRegistry
 from registry.atomic import atomic_write_json
 from registry.errors import RegistryError
 from registry.files import read_extra, write_bytes
+from registry.locks import exclusive
 from zoo.nets import NetConfig
 
 from .data import load_labels
@@ -87,8 +87,7 @@ def ensure_warm_start(job: TrainJob, *, threads: int | None = None,
     else:
         folder = reg.start_run_dir(job.dataset, name)
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / ".lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # blocks while another process trains it; released if it dies
+        with exclusive(folder / ".lock", wait=True):  # waits while another process trains it; released if it dies
             if not path.is_file():
                 _train_start(job, reg, name, folder, threads or torch.get_num_threads(), progress)
     return _read(path, job)
