@@ -6,8 +6,9 @@ The state is a small dataclass so a checkpoint can hold it and a resumed run con
 from __future__ import annotations
 
 import copy
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ from .augment import augment, parse_policy
 from .config import TrainConfig
 from .losses import critic_loss, generator_loss
 from .speed import autocast, use_bf16
+
+log = logging.getLogger(__name__)
 
 __all__ = ["GanState", "new_state", "train_steps"]
 
@@ -53,10 +56,25 @@ def new_state(cfg: TrainConfig, net_cfg: NetConfig, *, seed: int, device: torch.
     if cfg.channels_last:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
-    opt = dict(betas=cfg.betas, fused=cfg.fused_adam or None)
     rng = torch.Generator(device=device).manual_seed(seed)
-    return GanState(G, D, G_ema, torch.optim.Adam(G.parameters(), lr=cfg.lr, **opt),
-                    torch.optim.Adam(D.parameters(), lr=cfg.lr_d or cfg.lr, **opt), rng)
+    return GanState(G, D, G_ema, adam(G.parameters(), lr=cfg.lr, cfg=cfg),
+                    adam(D.parameters(), lr=cfg.lr_d or cfg.lr, cfg=cfg), rng)
+
+
+def adam(params: Iterable[nn.Parameter], *, lr: float, cfg: TrainConfig) -> torch.optim.Adam:
+    """Adam, fused into one kernel per step where this torch has it for the device (CPU: torch 2.4 on)."""
+    params = list(params)
+    if cfg.fused_adam:
+        try:
+            return torch.optim.Adam(params, lr=lr, betas=cfg.betas, fused=True)
+        except RuntimeError as e:  # older torch: "`fused=True` requires all the params to be ... CUDA"
+            if not _FUSED_REFUSED:
+                log.warning("fused Adam is not available here (%s); using the default Adam", str(e).splitlines()[0])
+            _FUSED_REFUSED.append(str(e))
+    return torch.optim.Adam(params, lr=lr, betas=cfg.betas)
+
+
+_FUSED_REFUSED: list[str] = []  # warned once per process
 
 
 @dataclass
