@@ -82,3 +82,57 @@ def test_an_installed_wheel_verifies_its_bundled_registry_and_samples(wheel: Pat
     which = json.loads(run([str(py), "-c", "import json, zoo; p = zoo.which('fashion-mnist', 7); "
                                           "print(json.dumps([str(p.file), p.kind]))"], cwd=elsewhere, env=env).stdout)
     assert which == [str(installed / "fashion-mnist" / "label-00007.safetensors"), "per-label"]
+
+
+def core_only_site(dest: Path) -> Path:
+    """A folder holding exactly what `pip install wcgan-zoo` (no extras) brings: the core dependencies of
+    pyproject.toml and theirs, linked from this environment's site-packages; no scikit-learn, gradio, scipy."""
+    import tomllib
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pending = list(tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"])
+    seen: set[str] = set()
+    dest.mkdir()
+    while pending:
+        req = Requirement(pending.pop())
+        if canonicalize_name(req.name) in seen or (req.marker and not req.marker.evaluate({"extra": ""})):
+            continue
+        seen.add(canonicalize_name(req.name))
+        try:
+            dist = distribution(req.name)
+        except PackageNotFoundError:
+            continue  # an optional platform dependency this machine does not have
+        pending += dist.requires or []
+        for top in {Path(f).parts[0] for f in dist.files or [] if not Path(f).parts[0].startswith("..")}:
+            source = Path(dist.locate_file(top))
+            if source.exists() and not (dest / top).exists():
+                (dest / top).symlink_to(source)
+    assert "scikit-learn" not in seen and "gradio" not in seen and "torch" in seen
+    return dest
+
+
+def test_a_core_install_runs_sample_and_names_the_extra_each_other_command_needs(wheel: Path, tmp_path: Path) -> None:
+    env_dir = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)])
+    py = env_dir / "bin" / "python"
+    site = Path(run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
+    (site / "core-deps.pth").write_text(str(core_only_site(tmp_path / "core")) + "\n")
+    run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-deps", "--no-index", str(wheel)])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOO_", "PYTHON"))}
+    zoo_cmd = str(env_dir / "bin" / "zoo")
+    assert subprocess.run([str(py), "-c", "import sklearn"], capture_output=True, env=env).returncode != 0
+    listed = run([zoo_cmd, "--help"], cwd=tmp_path, env=env).stdout
+    assert "train             (needs pip install 'wcgan-zoo[train]')" in listed
+    assert "demo              (needs pip install 'wcgan-zoo[demo]')" in listed
+    for args, extra in ([["train", "fashion-mnist", "--labels", "3"], "train"],
+                        [["eval", "zoo-registry", "fashion-mnist"], "train,metrics"], [["demo"], "demo"]):
+        res = subprocess.run([zoo_cmd, *args], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+        assert res.returncode == 2 and res.stderr.count("\n") == 1, res.stderr
+        assert f"needs pip install 'wcgan-zoo[{extra}]' (not installed: " in res.stderr
+    sampled = run([str(py), "-c", "import sys; from zoo.cli import main; main(['sample', 'fashion-mnist', '3', '-o', "
+                                  "'s.png'], standalone_mode=False); print(sorted({m.split('.')[0] for m in "
+                                  "sys.modules} & {'training', 'app'}))"], cwd=tmp_path, env=env)
+    assert sampled.stdout.strip().endswith("[]")  # sampling imported neither training nor the demo

@@ -10,7 +10,7 @@ import click
 from registry import INDEX_NAME, LocalRegistry, RegistryNotFound, verify
 from registry.index import holds_generators
 
-from . import _router
+from . import _router, plugins
 from .errors import LIBRARY_ERRORS, InvalidRequest
 from .images import save_each, save_grid
 from .loading import generator_from_file
@@ -20,6 +20,19 @@ from .version import __version__
 
 
 class _Group(click.Group):
+    """The zoo's commands, and the other packages' (zoo.plugins) imported only when one is invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *plugins.command_names()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands:
+            command = plugins.load_command(name)
+            if command is None:
+                return None
+            self.add_command(command, name)
+        return self.commands[name]
+
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
@@ -98,16 +111,6 @@ def which_cmd(dataset: str, label: str, registries: tuple[str, ...]) -> None:
     m = served.meta
     click.echo(f"{served}\n  file: {served.file}\n  arch {m.arch}, latent {m.latent_dim}, "
                f"{m.steps} steps in {m.seconds:.0f} s, seed {m.seed}, created {m.created}")
-
-
-def _load_plugins() -> None:
-    """Commands of other packages (`zoo train`, `zoo demo`, ...) arrive through entry points, so the zoo
-    package never imports training or app code itself."""
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group="wcgan_zoo.commands"):
-        if ep.name not in main.commands:
-            main.add_command(ep.load(), ep.name)
 
 
 @main.command("grid")
@@ -190,4 +193,3 @@ def _add_hub_commands() -> None:
 
 
 _add_hub_commands()
-_load_plugins()

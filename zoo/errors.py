@@ -6,7 +6,7 @@ from registry.errors import (ChecksumMismatch, CorruptFile, EntryNotFound, HubUn
 
 __all__ = [
     "ZooError", "UnknownDataset", "UnknownLabel", "AmbiguousLabel", "LabelOutOfRange", "InvalidRequest",
-    "UnknownArchitecture", "DuplicateArchitecture", "InvalidConfig",
+    "UnknownArchitecture", "DuplicateArchitecture", "InvalidConfig", "MissingExtra",
     "RegistryError", "RegistryNotFound", "InvalidName", "EntryNotFound", "CorruptFile", "ChecksumMismatch",
     "InvalidMeta", "HubUnavailable", "StorageFull", "suggest", "LIBRARY_ERRORS",
 ]
@@ -46,6 +46,10 @@ class DuplicateArchitecture(ZooError, KeyError):
 
 class InvalidConfig(ZooError, ValueError):
     pass
+
+
+class MissingExtra(ZooError, ImportError):
+    """A command whose optional dependencies (an extra of wcgan-zoo) are not installed."""
 
 
 # What the CLI turns into one line and exit code 2.
