@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from . import faults
 from .errors import StorageFull
 
 __all__ = ["atomic_write_bytes", "atomic_write_json", "create_json_once", "remove_stale_temporaries", "TEMP_PREFIX"]
@@ -15,14 +16,18 @@ __all__ = ["atomic_write_bytes", "atomic_write_json", "create_json_once", "remov
 TEMP_PREFIX = ".tmp-"
 
 
-def _write_temporary(path: Path, data: bytes) -> str:
+def _write_temporary(path: Path, data: bytes, fault: str | None = None) -> str:
     """``data`` fsynced into a new temporary beside ``path``. The target's name is in the temporary's,
-    so a run can clear its own leftovers after a crash."""
+    so a run can clear its own leftovers after a crash. ``fault``: the fault point halfway through."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            f.write(data[:len(data) // 2])
+            if fault is not None:
+                f.flush()
+                faults.reached(fault)
+            f.write(data[len(data) // 2:])
             f.flush()
             os.fsync(f.fileno())
     except BaseException as e:
@@ -34,10 +39,10 @@ def _write_temporary(path: Path, data: bytes) -> str:
     return tmp
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, fault: str | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, then rename."""
     path = Path(path)
-    tmp = _write_temporary(path, data)
+    tmp = _write_temporary(path, data, fault)
     try:
         os.replace(tmp, path)
     except BaseException:
@@ -73,8 +78,8 @@ def remove_stale_temporaries(path: Path) -> int:
     return removed
 
 
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_bytes(path, _json_bytes(obj))
+def atomic_write_json(path: Path, obj: Any, *, fault: str | None = None) -> None:
+    atomic_write_bytes(path, _json_bytes(obj), fault=fault)
 
 
 def _json_bytes(obj: Any) -> bytes:

@@ -49,8 +49,8 @@ def encode_generator(tensors: dict[str, torch.Tensor], meta: GeneratorMeta) -> b
     return st_save(plain, metadata=meta.to_header())
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    atomic_write_bytes(path, data)
+def write_bytes(path: Path, data: bytes, *, fault: str | None = None) -> None:
+    atomic_write_bytes(path, data, fault=fault)
 
 
 def read_header(data: bytes, *, source: str) -> dict[str, str]:

@@ -77,7 +77,7 @@ class LocalRegistry:
             if removed:
                 log.warning("removed %d temporaries a killed reindex of %s left", removed, self.root)
             index, problems = build_index(self.root)
-            atomic_write_json(self.root / INDEX_NAME, index.to_json())
+            atomic_write_json(self.root / INDEX_NAME, index.to_json(), fault="index-write")
         log.info("reindexed %s: %d datasets, %d problems", self.root, len(index.datasets), len(problems))
         return problems
 
@@ -101,7 +101,7 @@ class LocalRegistry:
         """Write one generator atomically. The index is left alone: parallel ranks never race on it."""
         path = self.path_of(meta.dataset, meta.label)
         data = encode_generator(tensors, meta)
-        write_bytes(path, data)
+        write_bytes(path, data, fault="generator-write")
         log.info("saved %s (%d bytes, sha256 %s)", path, len(data), sha256_bytes(data)[:12])
         return path
 
@@ -121,7 +121,7 @@ class LocalRegistry:
 
     def save_extra(self, dataset: str, name: str, tensors: dict[str, torch.Tensor], metadata: dict[str, str]) -> Path:
         path = self.root / extra_relpath(dataset, name)
-        write_bytes(path, encode_extra(tensors, metadata))
+        write_bytes(path, encode_extra(tensors, metadata), fault="extra-write")
         return path
 
     def read_extra(self, dataset: str, name: str) -> tuple[dict[str, torch.Tensor], dict[str, str]]:

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     buf = io.BytesIO()
     torch.save(state, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue(), fault="checkpoint-write")
     log.debug("checkpoint %s (%d bytes)", path, buf.tell())
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from registry import LocalRegistry
-from registry.atomic import atomic_write_json
+from registry.atomic import atomic_write_json, remove_stale_temporaries
 from registry.errors import RegistryError
 from registry.files import read_extra, write_bytes
 from registry.locks import exclusive
@@ -89,6 +89,7 @@ def ensure_warm_start(job: TrainJob, *, threads: int | None = None,
         folder.mkdir(parents=True, exist_ok=True)
         with exclusive(folder / ".lock", wait=True):  # waits while another process trains it; released if it dies
             if not path.is_file():
+                remove_stale_temporaries(path)  # a killed start's half-written file
                 _train_start(job, reg, name, folder, threads or torch.get_num_threads(), progress)
     return _read(path, job)
 

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from registry import faults
 from zoo.nets import NetConfig, build_critic, build_generator
 
 from .augment import augment, parse_policy
@@ -167,6 +168,7 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
             meters.add(**step.critic_step(i))
         meters.add(loss_g=step.generator_step())
         state.step += 1
+        faults.reached("train-step")
         now = time.monotonic()
         state.seconds = base + (now - start)
         if on_tick is not None and now - last_tick >= cfg.tick_s:
