@@ -7,19 +7,30 @@ import hashlib
 import json
 import pickle
 import struct
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
 import pytest
 import torch
+from conftest import add_generator, tree_digest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save as st_save
 
 import zoo
-from conftest import add_generator, tree_digest
-from registry import (CorruptFile, DatasetEntry, InvalidMeta, InvalidName, LocalRegistry, RegistryError, read_generator,
-                      read_meta, verify)
+from registry import (
+    CorruptFile,
+    DatasetEntry,
+    InvalidMeta,
+    InvalidName,
+    LocalRegistry,
+    RegistryError,
+    read_generator,
+    read_meta,
+    verify,
+)
 from registry.files import read_header
 from registry.index import load_index
 from zoo.errors import ZooError
@@ -68,13 +79,48 @@ def test_weights_that_do_not_fit_the_named_architecture(make_registry) -> None:
     bad_dtype = {k: (v.to(torch.int32) if v.is_floating_point() else v) for k, v in gf.tensors.items()}
     with pytest.raises(CorruptFile, match="expects"):
         generator_from_file(dataclasses.replace(gf, tensors=bad_dtype))
-    # A header naming a huge architecture is refused from shapes alone: nothing of that size is built.
-    huge = json.loads(json.dumps(gf.meta.arch_config)) | {"width": 4096}
-    tracemalloc.start()
-    with pytest.raises(CorruptFile):
-        generator_from_file(dataclasses.replace(gf, meta=dataclasses.replace(gf.meta, arch_config=huge)))
-    assert tracemalloc.get_traced_memory()[1] < 64 << 20
-    tracemalloc.stop()
+
+
+_PEAK_RSS_CHILD = """
+import resource, sys, torch
+from registry import read_generator
+from zoo.errors import CorruptFile
+from zoo.loading import generator_from_file
+from zoo.nets import NetConfig, build_generator
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+gf = read_generator(sys.argv[1])
+with torch.device("meta"):
+    named = sum(t.numel() * 4 for t in build_generator(NetConfig.from_json(gf.meta.arch_config)).state_dict().values())
+start = peak_mib()
+try:
+    generator_from_file(gf)
+    print("built")
+except CorruptFile:
+    pass
+refused = peak_mib()
+control = torch.ones(256 << 20, dtype=torch.uint8)  # 256 MiB that torch allocates: the measure must see them
+print(named / 2**20, refused - start, peak_mib() - refused)
+"""
+
+
+def test_a_header_naming_a_huge_net_is_refused_with_nothing_built(make_registry, tmp_path) -> None:
+    """Measured as the peak resident memory of a fresh process, which sees torch's allocations (tracemalloc
+    does not), with a 256 MiB control allocation proving it."""
+    gf = read_generator(label_file(make_registry({"fashion-mnist": [0]})))
+    header = gf.meta.to_header() | {"arch_config": json.dumps(gf.meta.arch_config | {"width": 4096})}
+    path = tmp_path / "huge.safetensors"
+    path.write_bytes(st_save(gf.tensors, metadata=header))
+    res = subprocess.run([sys.executable, "-c", _PEAK_RSS_CHILD, str(path)], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr
+    named_mib, refused_mib, control_mib = map(float, res.stdout.split())
+    print(f"named {named_mib:.0f} MiB, peak growth refusing it {refused_mib:.1f} MiB, control {control_mib:.0f} MiB")
+    assert named_mib > 1024  # the header names a net of more than 1 GiB
+    assert refused_mib < 64  # refusing it took (almost) nothing
+    assert control_mib > 200  # and the same measure sees a 256 MiB torch allocation
 
 
 def test_metadata_naming_a_place_outside_the_registry(make_registry) -> None:

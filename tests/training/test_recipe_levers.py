@@ -2,6 +2,7 @@
 rates, Adam betas, lazy gradient penalty; each checked on what it must do, not only that it parses."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -122,3 +123,19 @@ def test_the_ema_of_the_generator_is_what_gets_saved(tmp_path, monkeypatch):
     ema, raw = states[0].G_ema.state_dict(), states[0].G.state_dict()
     assert all(torch.equal(saved[k], ema[k]) for k in ema)
     assert any(not torch.equal(saved[k], raw[k]) for k in raw if raw[k].is_floating_point())
+
+
+def test_the_ema_follows_its_rule_step_by_step():
+    """ema <- ema + (1 - d) (G - ema), d = min(decay, (1 + t) / (10 + t)) at generator step t (0-based)."""
+    cfg = tiny(max_steps=1, ema_decay=0.999)
+    state = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=torch.device("cpu"))
+    data = torch.randint(0, 255, (64, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    expected = {k: v.clone() for k, v in state.G_ema.named_parameters()}
+    for t in range(3):
+        train_steps(state, data, dataclasses.replace(cfg, max_steps=t + 1), deadline_s=600)
+        d = min(0.999, (1 + t) / (10 + t))
+        for name, p in state.G.named_parameters():
+            expected[name] += (1 - d) * (p.detach() - expected[name])
+        got = dict(state.G_ema.named_parameters())
+        assert all(torch.allclose(got[k], expected[k], atol=1e-6, rtol=0) for k in expected), t
+    assert any(not torch.equal(dict(state.G.named_parameters())[k], expected[k]) for k in expected)  # not a copy
