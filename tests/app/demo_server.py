@@ -1,6 +1,7 @@
 """`zoo demo` started for real, as a user would, on a free local port; stopped after the tests."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -29,12 +30,38 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+CONNECTIONS = "connections.jsonl"
+# `python -m zoo` with a Python audit hook that logs every socket connect, sendto and name lookup the process
+# (gradio, httpx, huggingface_hub, ...) makes, whatever the library: the record "no network calls" is checked on.
+_AUDITED_ZOO = """
+import json, os, runpy, sys
+_log = open(os.environ["ZOO_TEST_CONNECTIONS"], "a", buffering=1)
+def _audit(event, args):
+    if event in ("socket.connect", "socket.sendto"):
+        _log.write(json.dumps([event, repr(args[-1])]) + "\\n")
+    elif event == "socket.getaddrinfo":
+        _log.write(json.dumps([event, repr(args[0])]) + "\\n")
+sys.addaudithook(_audit)
+runpy.run_module("zoo", run_name="__main__", alter_sys=True)
+"""
+
+
+def outbound(workdir: Path) -> list[list[str]]:
+    """The socket calls the demo made to anything but this machine's loopback."""
+    local = ("'127.0.0.1'", "'localhost'", "'::1'", "None")
+    calls = [json.loads(line) for line in (workdir / CONNECTIONS).read_text().splitlines()]
+    return [c for c in calls if not (c[1].startswith(("('127.0.0.1'", "('::1'", "'/")) or c[1] in local)]
+
+
 @contextmanager
 def demo_server(workdir: Path, *args: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZOO_", "HF_"))}
-    env.update(GRADIO_ANALYTICS_ENABLED="False", GRADIO_TEMP_DIR=str(workdir / "gradio"),
-               ZOO_CACHE=str(workdir / "cache"), HF_HOME=str(workdir / "hf"), HF_HUB_OFFLINE="1", **(extra_env or {}))
+    # As a user starts it: no analytics or offline switches set for it (the demo must need none); only its
+    # files kept inside the test's folder. Every outbound socket call is recorded (see CONNECTIONS).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ZOO_", "HF_", "GRADIO_")) and k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")}
+    env.update(GRADIO_TEMP_DIR=str(workdir / "gradio"), ZOO_CACHE=str(workdir / "cache"),
+               HF_HOME=str(workdir / "hf"), ZOO_TEST_CONNECTIONS=str(workdir / CONNECTIONS), **(extra_env or {}))
     url = f"http://127.0.0.1:{port}/"
 
     def ready() -> bool:
@@ -44,6 +71,6 @@ def demo_server(workdir: Path, *args: str, extra_env: dict[str, str] | None = No
         except OSError:
             return False
 
-    cmd = [sys.executable, "-m", "zoo", "demo", "--port", str(port), *args]
+    cmd = [sys.executable, "-c", _AUDITED_ZOO, "demo", "--port", str(port), *args]
     with server_process(cmd, workdir=workdir, name="demo", ready=ready, env=env, stop=signal.SIGINT):
         yield url

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import urllib.request
 
-from demo_server import demo_server, listening_addresses
+from demo_server import CONNECTIONS, demo_server, listening_addresses, outbound
 from gradio_client import Client
 from PIL import Image
 
@@ -101,12 +101,13 @@ def test_a_burst_is_answered_or_refused_and_the_server_stays_up(client: Client) 
         except Exception as e:  # noqa: BLE001 - the refusal is the outcome under test
             outcomes.append(f"{type(e).__name__}: {e}")
     answered = [o for o in outcomes if o == 2]
+    print(f"burst: {len(answered)} of {len(outcomes)} answered")
     refused = [o for o in outcomes if o != 2]
     # Refusals are the queue's "full" answer or gradio_client cancelling a job it was refused; never a hang
     # (job.result would raise TimeoutError) and never a server error.
     assert all("queue is full" in str(o).lower() or str(o).startswith("CancelledError") for o in refused), \
         set(map(str, refused))
-    assert len(answered) >= len(outcomes) // 2
+    assert len(answered) >= 100  # what the README claims; measured 114-120 of 120
     gallery, _, _ = client.predict("fashion-mnist", 1, 2, 0, api_name="/sample")  # still serving
     assert len(gallery) == 2
 
@@ -119,3 +120,13 @@ def test_binds_loopback_only_and_never_serves_the_token(url: str, client: Client
     client.predict("fashion-mnist", 1, 1, 0, api_name="/sample")
     assert pages[0] and all(TOKEN not in page for page in pages)
     assert TOKEN not in (WORKDIR[0] / "demo.log").read_text()
+
+
+def test_started_as_a_user_starts_it_the_demo_calls_nothing_but_loopback(url: str, client: Client) -> None:
+    """No analytics or offline switch in its environment (demo_server strips them); every socket call of the
+    server process is recorded by an audit hook, after the other tests of this module have used it."""
+    client.predict("fashion-mnist", 2, 2, 0, api_name="/sample")
+    client.predict("fashion-mnist", api_name="/card")
+    calls = (WORKDIR[0] / CONNECTIONS).read_text().splitlines()
+    assert calls, "the audit hook recorded nothing: it would not see a call home either"
+    assert outbound(WORKDIR[0]) == []
