@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 HELD_SUFFIX = ".held"  # the stand-in lock file beside the lock: '<lock>.held'
 _NO_FLOCK = {errno.ENOSYS, errno.ENOLCK, errno.EOPNOTSUPP}
 _POLL_S = 0.5
-_UNWRITTEN_STALE_S = 30.0  # a holder killed between creating its lock file and writing its pid
+_UNWRITTEN_STALE_S = 30.0
+_NOTE_EVERY_S = 60.0  # a holder killed between creating its lock file and writing its pid
 
 
 @contextmanager
@@ -54,6 +55,7 @@ def exclusive(path: Path, *, wait: bool) -> Iterator[bool]:
 @contextmanager
 def _lock_file(marker: Path, *, wait: bool) -> Iterator[bool]:
     me = f"{socket.gethostname()} {os.getpid()}"
+    next_note = time.monotonic()
     while True:
         try:
             fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -65,6 +67,10 @@ def _lock_file(marker: Path, *, wait: bool) -> Iterator[bool]:
             if not wait:
                 yield False
                 return
+            if time.monotonic() >= next_note:
+                log.warning("waiting for %s, held by %s; if that process is gone, remove the file", marker,
+                            _holder(marker))
+                next_note = time.monotonic() + _NOTE_EVERY_S
             time.sleep(_POLL_S)
             continue
         with os.fdopen(fd, "w") as f:
@@ -74,6 +80,13 @@ def _lock_file(marker: Path, *, wait: bool) -> Iterator[bool]:
         yield True
     finally:
         marker.unlink(missing_ok=True)
+
+
+def _holder(marker: Path) -> str:
+    try:
+        return marker.read_text() or "a process that has not written its name yet"
+    except FileNotFoundError:
+        return "nobody any more"
 
 
 def _stale(marker: Path) -> bool:
