@@ -82,14 +82,16 @@ def test_weights_that_do_not_fit_the_named_architecture(make_registry) -> None:
 
 
 _PEAK_RSS_CHILD = """
-import resource, sys, torch
+import sys, torch
 from registry import read_generator
 from zoo.errors import CorruptFile
 from zoo.loading import generator_from_file
 from zoo.nets import NetConfig, build_generator
 
 def peak_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    # VmHWM: this address space's peak. (getrusage's ru_maxrss would carry the parent's peak across exec.)
+    line = next(x for x in open("/proc/self/status") if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
 
 gf = read_generator(sys.argv[1])
 with torch.device("meta"):
