@@ -10,7 +10,7 @@ import click
 from registry import LocalRegistry
 from registry.layout import jobs_dir
 from zoo.errors import UnknownDataset, suggest
-from zoo.labels import parse_labels
+from zoo.labels import format_labels, parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
 from .data import DataSource
@@ -147,14 +147,39 @@ def _report(results: list, rank: int, world: int, out: Path, try_cmd: str) -> No
         click.echo(f"rank {rank}/{world} done; after every rank: `zoo registry reindex {out}`")
 
 
+def _refuse_a_mix(job: TrainJob, log_dir: Path) -> None:
+    """An array re-submitted into the same registry must train its labels as the earlier one did: a label
+    resumed or finished under another config would mix two recipes in one zoo. --retrain replaces them."""
+    if job.retrain or not log_dir.is_dir():
+        return
+    for path in sorted(log_dir.glob("job-*.json")):
+        try:
+            earlier = TrainJob.load(path)
+        except InvalidTrainConfig:
+            continue  # not ours to judge: that job's own tasks report it
+        shared = sorted(set(earlier.labels) & set(job.labels))
+        if earlier.dataset != job.dataset or not shared or path.name == job.file_name():
+            continue
+        diff = earlier.differences(job)
+        if diff:
+            raise InvalidTrainConfig(f"{job.registry} was given {job.dataset} labels {format_labels(shared)} by "
+                                     f"{path.name} with another config ({'; '.join(diff)}): re-submit it as it "
+                                     "was, or pass --retrain to replace those generators")
+
+
 def _tick_s(budget_s: float) -> float:
     return min(5.0, max(0.5, budget_s / 50))  # about 50 stats lines per short run, one per 5 s on long ones
 
 
 def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
-    if not 1 <= opts.tasks <= len(job.labels):
+    if opts.tasks < 1:
         raise InvalidTrainConfig(f"--array-size {opts.tasks}: expected 1..{len(job.labels)}")
+    if opts.tasks > len(job.labels):
+        click.echo(f"note: --array-size {opts.tasks} is more than the {len(job.labels)} labels chosen; "
+                   f"submitting {len(job.labels)} tasks", err=True)
+        opts = dataclasses.replace(opts, tasks=len(job.labels))
     log_dir = jobs_dir(job.registry)
+    _refuse_a_mix(job, log_dir)
     job_file = log_dir / job.file_name() if dry_run else job.save(log_dir)
     cfg = job.config
     script = render_array_script(job_file, opts=opts, n_labels=len(job.labels), budget_s=cfg.label_budget_s(),

@@ -26,6 +26,7 @@ from .shard import Rank, device_for, shard
 __all__ = ["MODES", "TrainJob", "LabelJob"]
 
 MODES = ("per-label", "conditional")
+SHAPING = ("mode", "data", "resolution", "channels", "max_images", "warm_start_from")  # beside the config
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,14 @@ class TrainJob:
         if self.mode == "conditional":
             return [LabelJob(self, None, device)] if rank.rank == 0 else []
         return [LabelJob(self, label, device) for label in shard(self.labels, rank)]
+
+    def differences(self, other: TrainJob) -> list[str]:
+        """How ``other`` would train the same labels differently: 'field: this -> other' for every setting
+        that shapes a generator (the config, the data and its preparation, the mode and the start)."""
+        mine, theirs = self.to_json(), other.to_json()
+        out = [f"{k}: {mine['config'][k]!r} -> {theirs['config'][k]!r}"
+               for k in sorted(mine["config"]) if k != "tick_s" and mine["config"][k] != theirs["config"].get(k)]
+        return out + [f"{k}: {mine[k]!r} -> {theirs[k]!r}" for k in SHAPING if mine[k] != theirs[k]]
 
     # -- the job file ---------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

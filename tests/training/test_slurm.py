@@ -82,3 +82,28 @@ def test_a_job_array_on_a_real_cluster_trains_each_label_once_and_indexes(tmp_pa
     index = LocalRegistry(out).index()  # written by the dependent index job, not by any rank
     assert sorted(index.datasets["fashion-mnist"].generators) == [0, 1, 2, 3], logs
     assert verify(LocalRegistry(out), load_check=generator_from_file).ok
+
+
+def test_a_resubmission_with_another_config_is_refused_with_the_difference(tmp_path):
+    out = tmp_path / "r"
+    first = TrainJob("fashion-mnist", tuple(range(10)), str(out.resolve()), TrainConfig(budget_s=60, tick_s=1.2))
+    first.save(out / ".slurm")
+    base = ["train", "fashion-mnist", "--launcher", "slurm", "--dry-run", "--out", str(out)]
+    res = CliRunner().invoke(main, [*base, "--labels", "5-9", "--budget", "2m", "--lr", "1e-4"])
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.output
+    assert "labels 5,6,7,8,9" in res.stderr and "budget_s: 60.0 -> 120.0" in res.stderr
+    assert "lr: 0.0003 -> 0.0001" in res.stderr and "--retrain" in res.stderr
+    same = CliRunner().invoke(main, [*base, "--labels", "5-9", "--budget", "1m"])  # as it was: accepted
+    assert same.exit_code == 0, same.stderr
+    other_labels = CliRunner().invoke(main, [*base, "--labels", "0-4", "--budget", "2m"])
+    assert other_labels.exit_code == 2  # the same labels 0-4 were in the first job too
+    replaced = CliRunner().invoke(main, [*base, "--labels", "5-9", "--budget", "2m", "--retrain"])
+    assert replaced.exit_code == 0, replaced.stderr
+
+
+def test_an_array_larger_than_the_labels_is_clamped_with_a_note(tmp_path):
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--labels", "0-3", "--launcher", "slurm", "--dry-run",
+                                    "--array-size", "50", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.stderr
+    assert "note: --array-size 50 is more than the 4 labels chosen; submitting 4 tasks" in res.stderr
+    assert "#SBATCH --array=0-3\n" in res.stdout
