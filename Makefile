@@ -45,6 +45,8 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/sample_many.py
 	$(PY) bench/train.py
 	$(PY) bench/train_quality.py
+	$(PY) bench/task_overhead.py
+	$(PY) bench/decode.py
 
 clean:
 	rm -rf $(VENV) .venv-olah build *.egg-info

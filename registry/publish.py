@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 CARD_MARKER = "<!-- wcgan-zoo: generated model card; `zoo publish` rewrites it -->"
 README = "README.md"
+COMMIT_FILES = 200  # files per commit: a 1,000-label registry goes up in 5 commits plus the index and card
 
 
 def stage_registry(root: Path, dest: Path) -> list[str]:
@@ -65,8 +66,10 @@ class PublishReport:
 
 
 def publish_folder(folder: Path, location: HubLocation, *, private: bool = False, message: str | None = None,
-                   overwrite_card: bool = False) -> PublishReport:
-    """Upload the files of ``folder`` that differ from the repo's, in one commit (creating repo and branch)."""
+                   overwrite_card: bool = False, batch_size: int = COMMIT_FILES) -> PublishReport:
+    """Upload the files of ``folder`` that differ from the repo's (creating repo and branch): in one commit, or
+    for more than ``batch_size`` files in several, the index and the card last. Interrupted, the same call
+    again uploads only what is still missing (each file is compared with the repo's first)."""
     from huggingface_hub import CommitOperationAdd, HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
@@ -91,15 +94,33 @@ def publish_folder(folder: Path, location: HubLocation, *, private: bool = False
                 report.unchanged.append(rel)
             else:
                 ops.append(CommitOperationAdd(path_in_repo=rel, path_or_fileobj=str(Path(folder) / rel)))
-                report.uploaded.append(rel)
-        if ops:
-            info = api.create_commit(repo, ops, commit_message=message or f"wcgan-zoo: publish {len(ops)} files",
-                                     revision=rev)
+        batches = _batches(ops, batch_size)
+        for i, batch in enumerate(batches, 1):
+            what = message or f"wcgan-zoo: publish {len(ops)} files"
+            info = api.create_commit(repo, batch, revision=rev,
+                                     commit_message=what if len(batches) == 1 else f"{what} ({i}/{len(batches)})")
+            report.uploaded += [op.path_in_repo for op in batch]
             report.commit_url = str(info.commit_url)
+            log.info("committed %d of %d files to %s@%s", len(report.uploaded), len(ops), repo, rev)
     except HfHubHTTPError as e:
-        raise HubUnavailable(f"publishing to {repo}@{rev} at {endpoint} failed: {_why(e)}") from None
+        done = f" after {len(report.uploaded)} files in whole commits; run it again to upload the rest" \
+            if report.uploaded else ""
+        raise HubUnavailable(f"publishing to {repo}@{rev} at {endpoint} failed: {_why(e)}{done}") from None
     log.info("published %s@%s: %d uploaded, %d unchanged", repo, rev, len(report.uploaded), len(report.unchanged))
     return report
+
+
+def _batches(ops: list, size: int) -> list[list]:
+    """Generators and extras first, in commits of ``size``; the index, card, grids and records in the last: a
+    reader of a half-published repo sees the previous index until every file it names is there."""
+    last = [op for op in ops if "/" not in op.path_in_repo or not op.path_in_repo.endswith(".safetensors")]
+    files = [op for op in ops if op not in last]
+    out = [files[i:i + size] for i in range(0, len(files), size)]
+    if out and len(out[-1]) + len(last) <= size:
+        out[-1] += last
+    elif last:
+        out.append(last)
+    return out
 
 
 def _ours(api, repo: str, revision: str) -> bool:

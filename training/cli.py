@@ -13,6 +13,7 @@ from zoo.errors import UnknownDataset, suggest
 from zoo.labels import format_labels, parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
+from . import preempt
 from .data import DataSource
 from .errors import InvalidTrainConfig
 from .job import MODES, TrainJob
@@ -129,6 +130,8 @@ def _run(job: TrainJob, *, workers: int, progress: bool | None) -> None:
     if rank.world > 1 and workers > 1:
         raise InvalidTrainConfig(f"--workers {workers} under {rank.launcher}: each rank is one worker; use --workers 1")
     units = job.label_jobs(rank)
+    if workers <= 1:  # this process trains: SIGTERM (pre-emption, time limit, requeue) checkpoints, then stops
+        preempt.listen()  # (a pool's workers listen themselves; the pool's parent dies and takes them along)
     log.info("%s rank %d/%d: %s", rank.launcher, rank.rank, rank.world, [u.name for u in units])
     _report(train_jobs(units, workers=workers, progress=progress), rank.rank, rank.world, Path(job.registry),
             f"zoo sample {job.dataset} {job.labels[0]} -r {job.registry}")

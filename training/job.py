@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from registry.atomic import atomic_write_json
+from registry.layout import cache_dir
 
 from .config import TrainConfig
-from .data import DataSource
+from .data import DataSource, load_labels
 from .errors import InvalidTrainConfig
 from .shard import Rank, device_for, shard
 
@@ -72,6 +75,12 @@ class TrainJob:
 
     def data_source(self) -> DataSource:
         return DataSource(self.dataset, Path(self.data) if self.data else None, self.resolution, self.channels)
+
+    def load_images(self, labels: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        """These labels' training images as the job prepares them, and each image's label. Decoded class
+        folders (ImageNet, user trees) are kept in the registry's cache: a rerun does not decode them again."""
+        return load_labels(self.dataset, labels, data=self.data, resolution=self.resolution, channels=self.channels,
+                           max_images=self.max_images, cache=cache_dir(Path(self.registry), self.dataset) / "decoded")
 
     def label_jobs(self, rank: Rank | None = None) -> list[LabelJob]:
         """This rank's work: its share of the labels, or (conditional mode) the one model, on rank 0."""

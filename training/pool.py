@@ -13,6 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import torch
 
+from . import preempt
 from .job import LabelJob
 from .progress import ProgressBoard
 from .run import LabelResult, run_label
@@ -38,6 +39,7 @@ def _die_with_parent() -> None:
 def _init_worker(threads: int, counter, ticks) -> None:
     global _slot, _ticks
     _die_with_parent()
+    preempt.listen()
     torch.set_num_threads(threads)
     with counter.get_lock():
         _slot, counter.value = counter.value, counter.value + 1
@@ -45,7 +47,11 @@ def _init_worker(threads: int, counter, ticks) -> None:
 
 
 def _run_in_worker(job: LabelJob) -> LabelResult:
-    return run_label(job, on_tick=lambda line: _ticks.put((_slot, line)) if _ticks is not None else None)
+    try:
+        return run_label(job, on_tick=lambda line: _ticks.put((_slot, line)) if _ticks is not None else None)
+    except preempt.Preempted as e:  # checkpointed: a pool worker then ends, as SIGTERM would have ended it
+        log.warning("label %s: %s", job.name, e)
+        os._exit(128 + signal.SIGTERM)
 
 
 def _threads_per_worker(workers: int) -> int:

@@ -26,10 +26,10 @@ from zoo.loading import save_generator
 from zoo.specs import builtin_spec
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import load_labels
 from .errors import EmptyLabel
 from .job import LabelJob
 from .shard import detect_rank
+from .timing import Stopwatch, process_age_s
 from .warm_start import apply_warm_start, ensure_warm_start
 from .wgan_gp import new_state, train_steps
 
@@ -73,8 +73,7 @@ def _load(unit: LabelJob, names: tuple[str, ...]) -> tuple[torch.Tensor, torch.T
     bad = [lab for lab in unit.wanted if not 0 <= lab < len(names)]
     if bad:
         raise EmptyLabel(f"{job.dataset} has labels 0..{len(names) - 1}; got {bad[0]}")
-    images, labels = load_labels(job.dataset, unit.wanted, data=job.data, resolution=job.resolution,
-                                 channels=job.channels, max_images=job.max_images)
+    images, labels = job.load_images(unit.wanted)
     return images, (labels if unit.label is None else None)
 
 
@@ -94,9 +93,10 @@ def _resume(unit: LabelJob, state, folder: Path, device: torch.device) -> None:
 
 def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | None) -> LabelResult:
     job, device = unit.job, torch.device(unit.device)
-    cfg = job.config
+    cfg, watch, process_age = job.config, Stopwatch(), process_age_s()
     names = job.data_source().class_names()
-    images, labels = _load(unit, names)
+    with watch.time("data_s"):
+        images, labels = _load(unit, names)
     images, labels = images.to(device), (labels.to(device) if labels is not None else None)
     net_cfg = cfg.net_config(tuple(images.shape[1:]))
     if labels is not None:
@@ -106,10 +106,13 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     # Equal budget: the conditional baseline gets what the per-label runs of its labels get together; after a
     # warm start each label fine-tunes for what the start left of its budget.
     deadline = cfg.label_budget_s() * len(unit.wanted)
-    state = new_state(cfg, net_cfg, seed=cfg.label_seed(unit.label if labels is None else len(names)), device=device)
-    start = ensure_warm_start(job)  # already trained by the pool or by another rank: this reads and checks it
-    if start is not None:
-        apply_warm_start(state, start[1])
+    with watch.time("build_s"):
+        state = new_state(cfg, net_cfg, seed=cfg.label_seed(unit.label if labels is None else len(names)),
+                          device=device)
+    with watch.time("warm_start_s"):
+        start = ensure_warm_start(job)  # already trained by the pool or by another rank: this reads and checks it
+        if start is not None:
+            apply_warm_start(state, start[1])
     warm = start[0].record() if start is not None else None
     _resume(unit, state, folder, device)
     resumed_from = state.step
@@ -130,9 +133,13 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
 
         train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
                     on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict()))
-    save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,
-                   class_name=names[unit.label] if labels is None else "", steps=state.step, seconds=state.seconds,
-                   seed=cfg.seed, loss=cfg.loss, warm_start=warm)
+    with watch.time("save_s"):
+        save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,
+                       class_name=names[unit.label] if labels is None else "", steps=state.step,
+                       seconds=state.seconds, seed=cfg.seed, loss=cfg.loss, warm_start=warm)
+    atomic_write_json(folder / "timing.json", {"process_age_at_label_start_s": process_age, **watch.seconds,
+                                               "first_step_s": state.first_step_s,
+                                               "train_s": round(state.seconds, 4), "steps": state.step})
     ckpt_path.unlink(missing_ok=True)
     log.info("%s/%s trained: %d steps in %.1f s", job.dataset, unit.name, state.step, state.seconds)
     return LabelResult(unit.label, "trained", state.step, state.seconds, resumed_from)

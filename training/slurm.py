@@ -16,6 +16,7 @@ from .errors import LauncherError
 __all__ = ["SlurmOptions", "render_array_script", "submit"]
 
 log = logging.getLogger(__name__)
+GRACE_S = 120  # seconds before the time limit at which a task is told to checkpoint and stop
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,10 @@ def render_array_script(job_file: Path, *, opts: SlurmOptions, n_labels: int, bu
     lines = ["#!/bin/bash", f"#SBATCH --job-name={opts.job_name}", f"#SBATCH --array={array}",
              "#SBATCH --ntasks=1", f"#SBATCH --cpus-per-task={opts.cpus_per_task}",
              f"#SBATCH --time={opts.time or _default_time(budget_s, labels_per_task, start_s)}",
-             f"#SBATCH --output={log_dir}/slurm-%A_%a.out"]
+             f"#SBATCH --output={log_dir}/slurm-%A_%a.out",
+             # Pre-emption or node failure puts a task back in the queue; SIGTERM (then, or 2 minutes before
+             # the time limit) makes it checkpoint and stop, and the requeued task resumes from there.
+             "#SBATCH --requeue", f"#SBATCH --signal=B:TERM@{GRACE_S}"]
     if opts.partition:
         lines.append(f"#SBATCH --partition={opts.partition}")
     if opts.gpus_per_task:

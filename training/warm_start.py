@@ -33,7 +33,6 @@ from registry.files import read_extra, write_bytes
 from registry.locks import exclusive
 from zoo.nets import NetConfig
 
-from .data import load_labels
 from .errors import InvalidTrainConfig
 from .job import TrainJob
 from .progress import ProgressBoard
@@ -144,8 +143,7 @@ def _adopt(source: Path, target: Path, job: TrainJob) -> None:
 def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, threads: int,
                  progress: bool | None) -> None:
     cfg, device = job.config, device_for(Rank(0, 1), job.device)
-    images, _ = load_labels(job.dataset, job.labels, data=job.data, resolution=job.resolution,
-                            channels=job.channels, max_images=job.max_images)
+    images, _ = job.load_images(job.labels)
     net_cfg = job_net_config(job)
     # Its share of the job's core-seconds, spent on every core the job uses.
     deadline = cfg.start_core_seconds(len(job.labels)) / threads

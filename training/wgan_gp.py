@@ -18,9 +18,11 @@ from torch import nn
 from registry import faults
 from zoo.nets import NetConfig, build_critic, build_generator
 
+from . import preempt
 from .augment import augment, parse_policy
 from .config import TrainConfig
 from .losses import critic_loss, generator_loss
+from .preempt import Preempted
 from .speed import autocast, use_bf16
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class GanState:
     rng: torch.Generator  # every random draw of the run: batches, noise, interpolation weights
     step: int = 0  # generator steps done
     seconds: float = 0.0  # training seconds spent, over all resumptions
+    first_step_s: float = 0.0  # the first step of this process's run (allocation and kernel set-up included)
 
     def state_dict(self) -> dict[str, Any]:
         return {"G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
@@ -150,6 +153,12 @@ class _Step:
         return loss_g
 
 
+def _preempted(state: GanState, *, checkpointed: bool) -> Preempted:
+    kept = "with its checkpoint saved: run the same command again (a requeued SLURM task does) to resume" \
+        if checkpointed else "(no checkpoint: it starts again)"
+    return Preempted(f"stopped by SIGTERM at step {state.step} ({state.seconds:.0f} s) {kept}")
+
+
 def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, deadline_s: float,
                 labels: torch.Tensor | None = None, on_tick: Callable[[dict[str, float]], None] | None = None,
                 on_checkpoint: Callable[[GanState], None] | None = None) -> GanState:
@@ -163,22 +172,27 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     last_tick = last_ckpt = start
     step_at_tick = state.step
     state.G.train(), state.D.train()
-    while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
-        for i in range(cfg.n_critic):  # every critic step's values: with a lazy penalty only some carry "gp"
-            meters.add(**step.critic_step(i))
-        meters.add(loss_g=step.generator_step())
-        state.step += 1
-        faults.reached("train-step")
-        now = time.monotonic()
-        state.seconds = base + (now - start)
-        if on_tick is not None and now - last_tick >= cfg.tick_s:
-            rate = (state.step - step_at_tick) * cfg.batch_size * (cfg.n_critic + 1) / (now - last_tick)
-            on_tick({"step": state.step, "seconds": round(state.seconds, 3), "images_per_s": round(rate, 1),
-                     **meters.summary()})
-            last_tick, step_at_tick = now, state.step
-        if on_checkpoint is not None and now - last_ckpt >= cfg.checkpoint_s:
-            on_checkpoint(state)
-            last_ckpt = time.monotonic()
+    with preempt.training():
+        while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
+            for i in range(cfg.n_critic):  # every critic step's values: with a lazy penalty only some carry "gp"
+                meters.add(**step.critic_step(i))
+            meters.add(loss_g=step.generator_step())
+            state.step += 1
+            faults.reached("train-step")
+            now = time.monotonic()
+            if state.step == step_at_tick + 1 and last_tick == start:
+                state.first_step_s = round(now - start, 4)
+            state.seconds = base + (now - start)
+            if on_tick is not None and now - last_tick >= cfg.tick_s:
+                rate = (state.step - step_at_tick) * cfg.batch_size * (cfg.n_critic + 1) / (now - last_tick)
+                on_tick({"step": state.step, "seconds": round(state.seconds, 3), "images_per_s": round(rate, 1),
+                         **meters.summary()})
+                last_tick, step_at_tick = now, state.step
+            if on_checkpoint is not None and (now - last_ckpt >= cfg.checkpoint_s or preempt.requested()):
+                on_checkpoint(state)
+                last_ckpt = time.monotonic()
+            if preempt.requested():
+                raise _preempted(state, checkpointed=on_checkpoint is not None)
     if on_tick is not None and meters.values:
         on_tick({"step": state.step, "seconds": round(state.seconds, 3), **meters.summary()})
     return state

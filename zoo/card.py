@@ -1,6 +1,7 @@
 """Model cards rendered from a registry: MODEL_CARD.md here, the README of a Hub repo later."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,31 @@ def _fmt(v: Any) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
-def _front_matter(datasets: list[str], metric_names: list[str]) -> list[str]:
+def _front_matter(index: dict[str, DatasetEntry], metric_names: list[str]) -> list[str]:
     lines = ["---", "library_name: wcgan-zoo", "license: apache-2.0", "pipeline_tag: unconditional-image-generation",
              "tags:", *[f"- {t}" for t in ("gan", "wgan-gp", "class-conditional", "image-generation", "safetensors")],
-             "datasets:", *[f"- {d}" for d in datasets]]
+             "datasets:", *[f"- {d}" for d in sorted(index)]]
     if metric_names:
         lines += ["metrics:", *[f"- {m}" for m in metric_names]]
-    return lines + ["---", ""]
+    return lines + _model_index(index) + ["---", ""]
+
+
+def _model_index(index: dict[str, DatasetEntry]) -> list[str]:
+    """The Hub's `model-index` block (what its model page shows as evaluation results): per data set, the
+    overall metrics of each `zoo eval` run. Strings are JSON-quoted, which YAML reads as they are."""
+    results = []
+    for dataset, entry in sorted(index.items()):
+        for features, block in sorted((entry.metrics or {}).items()):
+            results += ["  - task:", "      type: unconditional-image-generation",
+                        "      name: class-conditional image generation (one generator per label)",
+                        "    dataset:", f"      type: {json.dumps(dataset)}", f"      name: {json.dumps(dataset)}",
+                        "    metrics:"]
+            results += [line for name, value in block.overall.items() for line in
+                        (f"    - type: {json.dumps(name)}", f"      value: {round(float(value), 4)!r}",
+                         f"      name: {json.dumps(f'{name} ({block.n} images per label, {features} features)')}")]
+    if not results:
+        return []
+    return ["model-index:", "- name: wcgan-zoo", "  results:", *results]
 
 
 def _metrics_table(block: MetricsBlock, class_names: dict[int, str]) -> list[str]:
@@ -135,7 +154,7 @@ def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: s
     reg = root if isinstance(root, (LocalRegistry, HubRegistry)) else LocalRegistry(root)
     index = {k: v for k, v in reg.index().datasets.items() if datasets is None or k in datasets}
     metric_names = sorted({k for e in index.values() for b in (e.metrics or {}).values() for k in b.overall})
-    lines = _front_matter(sorted(index), metric_names) + [CARD_MARKER, ""] if front_matter else []
+    lines = _front_matter(index, metric_names) + [CARD_MARKER, ""] if front_matter else []
     lines += ["# wcgan-zoo generators", ""]
     if intro:
         lines += [intro.strip(), ""]

@@ -24,7 +24,7 @@ __all__ = ["publish_cmd", "pull_cmd"]
               help="Keep the built repo folder here (it must be empty or absent).")
 def publish_cmd(registry: Path, repo: str, revision: str | None, private: bool, message: str | None,
                 overwrite_card: bool, folder: Path | None) -> None:
-    """Publish the REGISTRY folder as a Hub model repo: one commit of the changed files and a model card.
+    """Publish the REGISTRY folder as a Hub model repo: the changed files (in commits of 200, index and card last).
 
     The token is HF_TOKEN or the one saved by `hf auth login`; HF_ENDPOINT selects another Hub."""
     if folder is not None and folder.exists() and any(folder.iterdir()):

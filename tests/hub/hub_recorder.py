@@ -42,12 +42,14 @@ class Request:
 
 
 class HubRecorder:
-    def __init__(self, *, refuse_token: str | None = None) -> None:
+    def __init__(self, *, refuse_token: str | None = None, fail_commits: tuple[int, ...] = ()) -> None:
         self.repos: dict[str, Repo] = {}
         self.requests: list[Request] = []
         self.commits: list[tuple[str, str, list[str]]] = []  # (repo, branch, paths) per commit
         self.cards: list[dict] = []  # the YAML metadata of every README validated
         self.refuse_token = refuse_token  # answer 401 to requests carrying this token
+        self.fail_commits = set(fail_commits)  # answer 503 to these commit attempts (1-based): a broken upload
+        self._commit_attempts = 0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.endpoint = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -137,6 +139,9 @@ class HubRecorder:
                 return 200, {"files": [{"path": f["path"], "uploadMode": "regular", "shouldIgnore": False}
                                        for f in files]}, {}
             if action == "commit":
+                self._commit_attempts += 1
+                if self._commit_attempts in self.fail_commits:
+                    return 503, {"error": "Service unavailable (the recorder's injected failure)"}, {}
                 return self._commit(repo_id, rev, branch, body)
         if len(parts) >= 5 and parts[2] == "resolve":
             repo = self.repos.get("/".join(parts[:2]))

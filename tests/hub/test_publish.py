@@ -116,3 +116,45 @@ def test_refusals_are_one_line_without_the_token(make_registry, monkeypatch) -> 
     empty.mkdir()
     bad = CliRunner().invoke(main, ["publish", str(empty), "--repo", "acme/refused"])
     assert bad.exit_code == 2 and "not a registry" in bad.output
+
+
+def test_the_card_carries_its_metrics_as_a_model_index(bundled_repo_folder) -> None:  # noqa: F811
+    meta = yaml.safe_load((bundled_repo_folder / "README.md").read_text().split("---\n")[1])
+    (result,) = meta["model-index"][0]["results"]
+    assert result["dataset"]["type"] == "fashion-mnist"
+    metrics = {m["type"]: m["value"] for m in result["metrics"]}
+    block = LocalRegistry(bundled_registry_path()).metrics("fashion-mnist")["fmnistnet"]
+    assert metrics["intra_fid_fmnistnet"] == round(block.overall["intra_fid_fmnistnet"], 4)
+
+
+@pytest.mark.slow
+def test_a_thousand_labels_go_up_in_batched_commits_and_an_interrupted_publish_resumes(monkeypatch,
+                                                                                       tmp_path) -> None:
+    import torch
+
+    from zoo.loading import save_generator
+    from zoo.nets import NetConfig, build_generator
+    from zoo.specs import builtin_spec
+
+    reg = LocalRegistry.create(tmp_path / "imagenet-1000")
+    config = NetConfig.preset("dcgan", "tiny", resolution=8, channels=3, latent_dim=4)
+    torch.manual_seed(0)
+    net, names = build_generator(config), builtin_spec("imagenet1k").class_names
+    for label in range(1000):
+        save_generator(reg, net, config=config, dataset="imagenet1k", label=label, class_name=names[label])
+    reg.reindex()
+    with HubRecorder(fail_commits=(3,)) as hub:
+        monkeypatch.setenv("HF_ENDPOINT", hub.endpoint)
+        monkeypatch.setenv("HF_TOKEN", TOKEN)
+        broken = publish(str(reg.root), "--repo", "acme/imagenet-1000")
+        assert broken.exit_code == 2 and "after 400 files in whole commits; run it again" in broken.stderr
+        assert [len(paths) for _, _, paths in hub.commits] == [200, 200]
+        assert "index.json" not in published_files(hub, "acme/imagenet-1000")  # readers still see no index
+        again = publish(str(reg.root), "--repo", "acme/imagenet-1000")
+        assert again.exit_code == 0, again.output
+        later = [paths for _, _, paths in hub.commits[2:]]
+        assert [len(p) for p in later[:3]] == [200, 200, 200] and "index.json" in later[-1]
+        assert not set().union(*later) & set().union(*(p for _, _, p in hub.commits[:2]))  # nothing sent twice
+        files = published_files(hub, "acme/imagenet-1000")
+        assert {f"imagenet1k/label-{k:05d}.safetensors" for k in range(1000)} <= files
+        assert {"index.json", "README.md", "images/imagenet1k-grid.png"} <= files

@@ -164,3 +164,25 @@ def test_zoo_train_on_a_subset_of_imagenet_trains_exactly_its_synsets_under_thei
     assert [reg.read_meta("imagenet1k", k).class_name for k in (281, 474)] == ["tabby", "cardigan"]
     refused = CliRunner().invoke(main, [*args, "--labels", "0,281"])
     assert refused.exit_code == 2 and "1 have no images: 'tench' (0, n01440764)" in refused.stderr
+
+
+def test_a_decoded_class_folder_is_cached_reused_and_redone_when_the_folder_changes(tmp_path, caplog):
+    import numpy as np
+
+    from training.data.decoded import decoded_folder
+
+    root = _synsets(tmp_path / "train", ["n02123045"], count=3)
+    folder, cache = root / "n02123045", tmp_path / "cache"
+    first = decoded_folder(folder, resolution=8, channels=3, cache=cache)
+    (cached,) = cache.glob("n02123045-8px-3ch-*.npy")
+    assert np.array_equal(np.load(cached), first) and first.shape == (3, 3, 8, 8)
+    np.save(cached, np.full_like(first, 7))  # the cache, not the JPEGs, is what a second run reads
+    assert (decoded_folder(folder, resolution=8, channels=3, cache=cache) == 7).all()
+    assert decoded_folder(folder, resolution=16, channels=3, cache=cache).shape == (3, 3, 16, 16)
+    assert len(list(cache.glob("n02123045-*.npy"))) == 2  # another resolution is another file
+    Image.new("RGB", (30, 30), color=(9, 9, 9)).save(folder / "new.png")  # the folder changed: decoded again
+    assert decoded_folder(folder, resolution=8, channels=3, cache=cache).shape[0] == 4
+    for stale in cache.glob("n02123045-8px-3ch-*.npy"):
+        stale.write_bytes(b"damaged")
+    assert decoded_folder(folder, resolution=8, channels=3, cache=cache).shape[0] == 4
+    assert "ignored a damaged decode cache" in caplog.text

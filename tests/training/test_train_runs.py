@@ -1,6 +1,7 @@
 """Real training runs on real Fashion-MNIST images, with tiny nets and budgets of seconds."""
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -182,3 +183,23 @@ def test_stopping_zoo_train_stops_its_workers(tmp_path):
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(alive(p) for p in pids), "workers outlived the parent"
+
+
+@pytest.mark.slow
+def test_sigterm_checkpoints_at_the_next_step_and_the_rerun_resumes_there(tmp_path):
+    """What a scheduler's pre-emption or time limit sends: the only checkpoint is the one SIGTERM asks for."""
+    out = tmp_path / "reg"
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "4", "--budget", "8s", "--checkpoint-every", "10m",
+           "--preset", "tiny", "--batch-size", "16", "--warm-start", "0", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stats = run_dir(out, "fashion-mnist", 4) / "stats.jsonl"
+    deadline = time.monotonic() + 120
+    while not (stats.is_file() and stats.read_text().count("\n") >= 2) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 2 and "stopped by SIGTERM at step" in err, err
+    stopped_at = int(err.split("stopped by SIGTERM at step ")[1].split()[0])
+    assert (run_dir(out, "fashion-mnist", 4) / "checkpoint.pt").is_file() and stopped_at > 0
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0 and f"resumed at step {stopped_at}" in rerun.stdout, rerun.stdout + rerun.stderr

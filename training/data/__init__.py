@@ -19,7 +19,8 @@ from zoo.specs import builtin_spec
 
 from ..errors import DataNotFound, EmptyLabel
 from .cifar import load_cifar
-from .folders import class_folders, load_folder
+from .decoded import decoded_folder
+from .folders import class_folders
 from .idx import find_idx, read_idx
 from .imagenet import synset_folder, synset_folders
 
@@ -65,13 +66,15 @@ class DataSource:
 
 
 def load_label(dataset: str, label: int, *, data: str | os.PathLike[str] | None = None,
-               resolution: int | None = None, channels: int = 3, split: str = "train") -> torch.Tensor:
+               resolution: int | None = None, channels: int = 3, split: str = "train",
+               cache: Path | None = None) -> torch.Tensor:
     """The images of one label of a split ("train" or "test") as uint8 (N, C, H, W). Raises EmptyLabel
-    if there are none."""
+    if there are none. ``cache``: a folder for decoded class folders (ImageNet, user trees), reused by later
+    runs (``decoded.decoded_folder``)."""
     if split not in SPLITS:
         raise DataNotFound(f"split {split!r}: expected one of {', '.join(SPLITS)}")
     src = DataSource(dataset, Path(data) if data is not None else None, resolution, channels)
-    arr = _load(src, label, split)
+    arr = _load(src, label, split, cache)
     if len(arr) == 0:
         raise EmptyLabel(f"dataset {dataset!r}, label {label}: expected images to train on, found none")
     log.info("loaded %d images of %s label %d, shape %s", len(arr), dataset, label, arr.shape[1:])
@@ -79,15 +82,16 @@ def load_label(dataset: str, label: int, *, data: str | os.PathLike[str] | None 
 
 
 def load_labels(dataset: str, labels: tuple[int, ...], *, data: str | None = None, resolution: int | None = None,
-                channels: int = 3, max_images: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                channels: int = 3, max_images: int | None = None,
+                cache: Path | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """The training images of several labels together, uint8 (N, C, H, W), the first ``max_images`` of each,
     and the label of each image (N,)."""
-    parts = [load_label(dataset, lab, data=data, resolution=resolution, channels=channels)[:max_images]
+    parts = [load_label(dataset, lab, data=data, resolution=resolution, channels=channels, cache=cache)[:max_images]
              for lab in labels]
     return torch.cat(parts), torch.cat([torch.full((len(p),), lab) for p, lab in zip(parts, labels)])
 
 
-def _load(src: DataSource, label: int, split: str) -> np.ndarray:
+def _load(src: DataSource, label: int, split: str, cache: Path | None) -> np.ndarray:
     name = src.dataset
     if name in ("fashion-mnist", "mnist"):
         root = src.data or (DEBIAN_FASHION_MNIST if name == "fashion-mnist" else None)
@@ -118,4 +122,4 @@ def _load(src: DataSource, label: int, split: str) -> np.ndarray:
             raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of "
                              f"0..{len(folders) - 1}")
         folder = folders[label]
-    return load_folder(folder, resolution=shape[1], channels=shape[0])
+    return decoded_folder(folder, resolution=shape[1], channels=shape[0], cache=cache)

@@ -10,7 +10,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataNotFound
 
-__all__ = ["class_folders", "load_folder", "IMAGE_SUFFIXES"]
+__all__ = ["class_folders", "image_paths", "load_folder", "IMAGE_SUFFIXES"]
 
 log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -37,9 +37,14 @@ def _square(img: Image.Image, resolution: int) -> Image.Image:
     return img.resize((resolution, resolution), Image.Resampling.BICUBIC)
 
 
+def image_paths(folder: Path) -> list[Path]:
+    """The image files of one class folder, in the order they are read."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
 def load_folder(folder: Path, *, resolution: int, channels: int) -> np.ndarray:
     """Every image in ``folder``, centre-cropped to a square, resized, uint8 (N, C, R, R)."""
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    paths = image_paths(folder)
     out = np.empty((len(paths), channels, resolution, resolution), dtype=np.uint8)
     kept = 0
     for p in paths:

@@ -1,0 +1,80 @@
+"""A 100-label job array on the real local SLURM cluster (slurmctld, slurmd, munge started by the fixture):
+real Fashion-MNIST images cut into a 100-class folder tree, 10 labels per task, 2 tasks at a time. Mid-run
+one task is SIGKILLed mid-step and the rest of the array cancelled (SIGTERM: they checkpoint and stop); the
+same command is submitted again. Every label must end up trained exactly once, with no half file, the index
+written by the job that follows the array, and the labels of the first round left untouched."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
+
+from registry import LocalRegistry, verify
+from registry.index import all_generator_files
+from registry.layout import run_dir
+from training.data.fmnist_tree import write_class_tree
+from zoo.loading import generator_from_file
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(slurm_available() is not None, reason=str(slurm_available()))]
+CLASSES, TASKS = 100, 10
+NAME = "fmnist100"
+
+
+def squeue(env: dict[str, str]) -> list[tuple[str, str]]:
+    out = subprocess.run(["squeue", "-h", "-r", "-o", "%i %T"], env=env, capture_output=True, text=True).stdout
+    return [tuple(line.split()) for line in out.splitlines()]
+
+
+def digests(out: Path) -> dict[int, str]:
+    files = all_generator_files(out / NAME) if (out / NAME).is_dir() else {}
+    return {k: hashlib.sha256(p.read_bytes()).hexdigest() for k, p in files.items()}
+
+
+def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeypatch) -> None:
+    data, out = write_class_tree(tmp_path / "data", classes=CLASSES, per_class=12), tmp_path / "reg"
+    cmd = [sys.executable, "-m", "zoo", "train", "--name", NAME, "--data", str(data), "--channels", "1",
+           "--resolution", "16", "--labels", "all", "--launcher", "slurm", "--array-size", str(TASKS),
+           "--array-parallelism", "2", "--budget", "1s", "--checkpoint-every", "0.2s", "--warm-start", "0",
+           "--preset", "tiny", "--batch-size", "8", "--out", str(out)]
+    with slurm_cluster(tmp_path / "slurm") as env:
+        started = time.monotonic()
+        first = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+        assert first.returncode == 0, first.stderr
+        array_id = first.stdout.split("submitted job array ")[1].split()[0]
+        deadline = time.monotonic() + 300
+        while len(digests(out)) < 15 and time.monotonic() < deadline:  # some tasks done, two running
+            time.sleep(0.2)
+        running = [i for i, state in squeue(env) if state == "RUNNING" and i.startswith(array_id + "_")]
+        assert running, squeue(env)
+        subprocess.run(["scancel", "--batch", "--signal=KILL", running[0]], env=env, check=True)  # mid-step
+        subprocess.run(["scancel", array_id], env=env, check=True)  # the rest: SIGTERM, or never started
+        wait_for_jobs(env, timeout=300)
+        done = digests(out)
+        first_round_s = time.monotonic() - started
+        assert 15 <= len(done) < CLASSES
+        reg = LocalRegistry(out)
+        assert sorted(reg.index().datasets[NAME].generators) == sorted(done)  # the index job ran after all
+        assert verify(reg, load_check=generator_from_file).ok  # whole files only, each loads
+        stamps = {k: (run_dir(out, NAME, k) / "config.json").stat().st_mtime_ns for k in done}
+
+        second = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+        assert second.returncode == 0, second.stderr
+        wait_for_jobs(env, timeout=600)
+        total_s = time.monotonic() - started
+    print(f"100 labels: {len(done)} done when killed ({first_round_s:.0f} s), all done {total_s:.0f} s after the "
+          "first submission")
+    logs = "\n".join(p.read_text() for p in sorted((out / ".slurm").glob("slurm-*.out")))
+    final = digests(out)
+    assert sorted(final) == list(range(CLASSES)), logs[-3000:]
+    assert {k: final[k] for k in done} == done  # the first round's generators untouched: trained once
+    assert {k: (run_dir(out, NAME, k) / "config.json").stat().st_mtime_ns for k in done} == stamps
+    reg = LocalRegistry(out)
+    assert sorted(reg.index().datasets[NAME].generators) == list(range(CLASSES))
+    assert verify(reg, load_check=generator_from_file).ok
+    assert not list(out.rglob(".tmp-*")) and not list(out.rglob("checkpoint.pt"))
+    assert "resumed at step" in logs  # the SIGTERMed / killed labels continued from their checkpoints
