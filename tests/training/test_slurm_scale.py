@@ -78,3 +78,33 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
     assert verify(reg, load_check=generator_from_file).ok
     assert not list(out.rglob(".tmp-*")) and not list(out.rglob("checkpoint.pt"))
     assert "resumed at step" in logs  # the SIGTERMed / killed labels continued from their checkpoints
+
+
+def test_a_requeued_task_checkpoints_on_sigterm_and_resumes(tmp_path) -> None:
+    """`scontrol requeue` as a pre-emption does it: SIGTERM, then the task runs again. The only checkpoint the
+    run can have is the one SIGTERM asks for (periodic checkpoints every 10 minutes)."""
+    out = tmp_path / "reg"
+    cmd = [sys.executable, "-m", "zoo", "train", "fashion-mnist", "--labels", "6", "--launcher", "slurm",
+           "--budget", "12s", "--checkpoint-every", "10m", "--warm-start", "0", "--preset", "tiny",
+           "--batch-size", "8", "--out", str(out)]
+    with slurm_cluster(tmp_path / "slurm") as env:
+        submitted = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+        assert submitted.returncode == 0, submitted.stderr
+        task = submitted.stdout.split("submitted job array ")[1].split()[0] + "_0"
+        stats = run_dir(out, "fashion-mnist", 6) / "stats.jsonl"
+        deadline = time.monotonic() + 120
+        while not (stats.is_file() and stats.read_text().count("\n") >= 3) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        requeue = subprocess.run(["scontrol", "requeue", task], env=env, capture_output=True, text=True)
+        assert requeue.returncode == 0, requeue.stderr
+        # SLURM holds a requeued job back for a while (its begin time); a pre-empted task on a real cluster
+        # waits for the pre-emptor anyway. Here it may start again as soon as it is pending.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(s == "PENDING" for i, s in squeue(env) if i == task):
+            time.sleep(0.2)
+        subprocess.run(["scontrol", "update", f"JobId={task}", "StartTime=now"], env=env, capture_output=True)
+        wait_for_jobs(env, timeout=300)
+    log = "\n".join(p.read_text() for p in sorted((out / ".slurm").glob("slurm-*_0.out")))
+    assert "resumed at step" in log, log[-2000:]
+    gf = LocalRegistry(out).read_generator("fashion-mnist", 6)
+    assert gf.meta.seconds >= 11  # the whole budget, over both runs
