@@ -1,7 +1,7 @@
 """ImageNet-sized data paths: decoding and resizing one synset folder (1,300 JPEGs of ImageNet's typical size,
 about 400x350, quality 90), the way a label's run reads it, and the cached decode a rerun reads instead.
 
-- PIL, one thread (what `load_folder` does), and PIL in a pool of 2 threads (decoding releases the GIL);
+- PIL in `load_folder` with 1 and 2 threads (decoding releases the GIL; it uses torch's thread count);
 - torchvision.io.decode_jpeg (libjpeg-turbo) with the same centre crop and a bicubic resize;
 - the per-label decode cache (`training/data/decoded.py`): the first run writes it, a rerun reads it;
 - memory of one label's images in RAM at 64 and 128 px.
@@ -18,7 +18,6 @@ import json
 import statistics
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ import torch
 from PIL import Image
 
 from training.data.decoded import decoded_folder
-from training.data.folders import _square, image_paths, load_folder
+from training.data.folders import image_paths, load_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,14 +42,6 @@ def make_synset(folder: Path, n: int, seed: int = 0) -> int:
         Image.fromarray(img).save(folder / f"{i:05d}.JPEG", quality=90)
         total += (folder / f"{i:05d}.JPEG").stat().st_size
     return total
-
-
-def pil_threads(folder: Path, resolution: int, threads: int) -> np.ndarray:
-    def one(path: Path) -> np.ndarray:
-        with Image.open(path) as img:
-            return np.asarray(_square(img.convert("RGB"), resolution)).transpose(2, 0, 1)
-    with ThreadPoolExecutor(threads) as pool:
-        return np.stack(list(pool.map(one, image_paths(folder))))
 
 
 def torchvision_io(folder: Path, resolution: int) -> np.ndarray:
@@ -87,8 +78,10 @@ def main() -> None:
         result = {"images": args.images, "jpeg_mib": round(jpeg_bytes / 2**20, 1), "seconds": {}}
         for res in (64, 128):
             s = result["seconds"][f"{res}px"] = {
-                "pil_1_thread": timed(lambda: load_folder(folder, resolution=res, channels=3), args.repeats),
-                "pil_2_threads": timed(lambda: pil_threads(folder, res, 2), args.repeats),
+                "pil_1_thread": timed(lambda: load_folder(folder, resolution=res, channels=3, threads=1),
+                                      args.repeats),
+                "pil_2_threads": timed(lambda: load_folder(folder, resolution=res, channels=3, threads=2),
+                                       args.repeats),
                 "torchvision_io_1_thread": timed(lambda: torchvision_io(folder, res), args.repeats),
                 "cache_first_run": timed(lambda: decoded_folder(folder, resolution=res, channels=3,
                                                                 cache=Path(tempfile.mkdtemp(dir=tmp))), 1),

