@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import shlex
+import sys
 from pathlib import Path
 
 import click
@@ -21,7 +23,7 @@ from .options import train_config_from, train_config_options
 from .pool import train_jobs
 from .run import ensure_writable
 from .shard import detect_rank
-from .slurm import SlurmOptions, render_array_script, submit
+from .slurm import SlurmOptions, StartJob, render_array_script, start_sbatch_args, submit
 from .warm_start import ensure_warm_start
 
 log = logging.getLogger(__name__)
@@ -84,6 +86,8 @@ def _labels(text: str, spec: DatasetSpec, src: DataSource) -> tuple[int, ...]:
               help="Run a saved job file (what SLURM array tasks run); no other job options then.")
 @click.option("--warm-start-from", type=click.Path(path_type=Path), help="Fine-tune every label from this shared "
               "start (a warm-start .safetensors of the same data set and net) instead of training one.")
+@click.option("--warm-start-only", is_flag=True, help="With --job: train (or check) the job's shared warm start "
+              "and stop (the SLURM launcher's start job runs this before the array).")
 @click.option("--retrain", is_flag=True, help="Train the chosen labels even where the registry has them; each "
               "new generator replaces the old one atomically once written. Without it they are skipped.")
 @click.option("--progress/--no-progress", default=None, help="Live progress bars (default: on a terminal).")
@@ -91,11 +95,13 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
           resolution: int | None, channels: str, max_images: int | None, mode: str, device: str | None, launcher: str,
           partition: str | None, time_limit: str | None, gpus_per_task: int | None, array_size: int | None,
           array_parallelism: int | None, dry_run: bool, job_file: Path | None, warm_start_from: Path | None,
-          retrain: bool, progress: bool | None, **options) -> None:
+          warm_start_only: bool, retrain: bool, progress: bool | None, **options) -> None:
     """Train one WGAN-GP generator per label of DATASET, each for --budget of wall-clock time."""
     if job_file is not None:
         if dataset or name:
             raise InvalidTrainConfig("--job runs a saved job as it is: expected no DATASET or --name with it")
+        if warm_start_only:
+            return _warm_start_only(TrainJob.load(job_file))
         return _run(TrainJob.load(job_file), workers=1, progress=False)
     dataset = dataset or name
     if not dataset:
@@ -121,6 +127,12 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
                             job_name=f"wcgan-{dataset}")
         return _submit_slurm(job, opts, dry_run)
     _run(job, workers=workers, progress=progress)
+
+
+def _warm_start_only(job: TrainJob) -> None:
+    preempt.listen()
+    start = ensure_warm_start(job, progress=False)
+    click.echo(f"warm start {start[0].name} ready in {job.registry}" if start else "this job has no warm start")
 
 
 def _run(job: TrainJob, *, workers: int, progress: bool | None) -> None:
@@ -186,14 +198,22 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
     job_file = log_dir / job.file_name() if dry_run else job.save(log_dir)
     cfg = job.config
     script = render_array_script(job_file, opts=opts, n_labels=len(job.labels), budget_s=cfg.label_budget_s(),
-                                 log_dir=log_dir, workdir=Path.cwd(),
-                                 start_s=cfg.start_core_seconds(len(job.labels)) / opts.cpus_per_task)
+                                 log_dir=log_dir, workdir=Path.cwd())
+    start = None
+    if job.mode == "per-label" and cfg.warm_start > 0 and not job.warm_start_from:
+        start = StartJob([sys.executable, "-m", "zoo", "train", "--job", str(job_file), "--warm-start-only"],
+                         cfg.start_core_seconds(len(job.labels)) / opts.cpus_per_task)
     if dry_run:
+        if start is not None:
+            click.echo("# first, the shared warm start as a job of its own (the array waits for it):\n# sbatch "
+                       + " ".join(shlex.quote(a) for a in start_sbatch_args(start, opts, log_dir)))
         click.echo(script, nl=False)
         return
     ensure_writable(job.registry)
-    array_id, index_id = submit(script, script_path=log_dir / "train-array.sbatch", registry=Path(job.registry))
-    click.echo(f"submitted job array {array_id} ({opts.tasks} tasks) and index job {index_id} for job file "
+    array_id, index_id, start_id = submit(script, script_path=log_dir / "train-array.sbatch",
+                                          registry=Path(job.registry), start=start, opts=opts)
+    after = f" after warm-start job {start_id}" if start_id else ""
+    click.echo(f"submitted job array {array_id} ({opts.tasks} tasks{after}) and index job {index_id} for job file "
                f"{job_file}; logs in {log_dir}")
 
 

@@ -23,8 +23,13 @@ def test_dry_run_prints_the_array_script_with_the_options_asked_for(tmp_path):
     assert res.exit_code == 0, res.output
     script = res.output
     for line in ["#SBATCH --array=0-4%2", "#SBATCH --partition=gpu", "#SBATCH --gpus-per-task=1",
-                 "#SBATCH --time=00:55:00"]:  # (warm start 0.2 x 10 min x 10 labels + 2 x 8 min) x 1.25 + 10 min
+                 "#SBATCH --time=00:30:00",  # 2 labels x 8 min (10 min less the warm start's 0.2) x 1.25 + 10 min
+                 "#SBATCH --requeue", "#SBATCH --signal=B:TERM@120"]:
         assert line in script
+    # The shared warm start is a job of its own, first: 0.2 x 10 min x 10 labels = 20 min, x 1.25 + 10 min.
+    start = next(line for line in script.splitlines() if line.startswith("# sbatch "))
+    assert "--job-name=wcgan-cifar10-start" in start and "--time=00:35:00" in start
+    assert "--warm-start-only" in start and "--gpus-per-task=1" in start
     # Every task runs the one saved job: no option is re-spelt on the task's command line.
     job = TrainJob("cifar10", tuple(range(10)), str((tmp_path / "r").resolve()), TrainConfig(budget_s=600, tick_s=5.0),
                    data=str(tmp_path.resolve()))
@@ -68,7 +73,7 @@ def test_a_job_array_on_a_real_cluster_trains_each_label_once_and_indexes(tmp_pa
                               "--preset", "tiny", "--batch-size", "8", "--out", str(out)],
                              capture_output=True, text=True, timeout=120, env=env)
         assert res.returncode == 0, res.stderr
-        assert "submitted job array" in res.stdout
+        assert "submitted job array" in res.stdout and "after warm-start job" in res.stdout
         (job_file,) = (out / ".slurm").glob("job-*.json")
         assert TrainJob.load(job_file).config.max_steps == 2 and job_file.name in res.stdout
         wait_for_jobs(env, timeout=240)
@@ -79,6 +84,8 @@ def test_a_job_array_on_a_real_cluster_trains_each_label_once_and_indexes(tmp_pa
         launchers[label] = (record["launcher"], record["rank"], record["world"])
     assert launchers == {0: ("slurm-array", 0, 2), 1: ("slurm-array", 1, 2), 2: ("slurm-array", 0, 2),
                          3: ("slurm-array", 1, 2)}, logs
+    (start_log,) = (out / ".slurm").glob("slurm-start-*.out")  # the shared start: its own job, before the array
+    assert "warm start warm-start-" in start_log.read_text() and " ready in " in start_log.read_text(), logs
     index = LocalRegistry(out).index()  # written by the dependent index job, not by any rank
     assert sorted(index.datasets["fashion-mnist"].generators) == [0, 1, 2, 3], logs
     assert verify(LocalRegistry(out), load_check=generator_from_file).ok
