@@ -87,9 +87,9 @@ def test_an_installed_wheel_verifies_its_bundled_registry_and_samples(wheel: Pat
 def core_only_site(dest: Path) -> Path:
     """A folder holding exactly what `pip install wcgan-zoo` (no extras) brings: the core dependencies of
     pyproject.toml and theirs, linked from this environment's site-packages; no scikit-learn, gradio, scipy."""
-    import tomllib
     from importlib.metadata import PackageNotFoundError, distribution
 
+    import tomllib
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
