@@ -73,8 +73,8 @@ def test_a_request_too_large_for_memory_is_refused_before_any_work(eight_labels)
 
 def test_the_output_bound_holds_for_small_requests_and_uses_the_generators_own_shape(eight_labels, tmp_path) -> None:
     router = Router(RouterConfig(max_output_bytes=1024))
-    with pytest.raises(InvalidRequest, match=r"100 images of up to 1x28x28 would take 306 KiB, above the limit of 1 KiB"
-                       ):
+    too_big = r"100 images of up to 1x28x28 would take 306 KiB, above the limit of 1 KiB"
+    with pytest.raises(InvalidRequest, match=too_big):
         router.sample("fashion-mnist", 0, n=100, seed=0, registry=eight_labels.root)  # 313,600 bytes
     assert len(router.cache) == 0  # refused from the header alone
     # ImageNet's spec says 64 px; this generator makes 8 px: 10 images are 7,680 bytes, not 491,520.
