@@ -114,14 +114,16 @@ class Router:
                                         tuple(served.provenance().meta.image_shape), served.conditional)
         return (LabelBound(net, served.label) if served.conditional else net), served.label, key
 
-    def _image_shape(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg,
-                     dtype: torch.dtype) -> tuple[int, int, int] | None:
-        """What the generator serving (dataset, label) makes, from a route seen before or its file's header:
-        nothing is loaded to learn it. None for a file whose header does not read: loading it refuses it
-        with the checks that come first there (the index's sha256)."""
+    def _route_hit(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg,
+                   dtype: torch.dtype) -> tuple[tuple[nn.Module, int, tuple], tuple[int, int, int]] | None:
+        """The net and image shape of a request seen before, if nothing on disk changed since."""
         memo = _memo_key(dataset, label, device, registry, dtype)
-        if memo is not None and self._fast(memo) is not None:  # a route still valid: nothing on disk changed
-            return self._routes[memo].image_shape
+        hit = self._fast(memo) if memo is not None else None
+        return (hit, self._routes[memo].image_shape) if hit is not None else None
+
+    def _header_shape(self, dataset: str, label: Label, registry: RegistryArg) -> tuple[int, int, int] | None:
+        """What the generator serving (dataset, label) makes, from its file's header: nothing is loaded. None
+        for a header that does not read: loading refuses that file with the checks that come first there."""
         served = self.catalog.request(dataset, label, registry)
         try:
             return tuple(served.registry.read_meta(served.spec.name, served.file_label).image_shape)
@@ -164,8 +166,12 @@ class Router:
         n = self._check_n(n, z, per_label=labels is not None)
         seed = random_seed() if seed is None else check_seed(seed)
         dev = _CPU if device is None else torch.device(device)
-        self._check_size([self._image_shape(dataset, lab, dev, registry, dtype) for lab in wanted], n, dtype)
-        nets = [self._net(dataset, lab, dev, registry, dtype) for lab in wanted]
+        # Known routes give their net and image shape from one stat; others the shape from the file's header,
+        # so an oversized request is refused before any generator is loaded.
+        hits = [self._route_hit(dataset, lab, dev, registry, dtype) for lab in wanted]
+        self._check_size([hit[1] if hit else self._header_shape(dataset, lab, registry)
+                          for hit, lab in zip(hits, wanted)], n, dtype)
+        nets = [hit[0] if hit else self._net(dataset, lab, dev, registry, dtype) for hit, lab in zip(hits, wanted)]
         blocks = self._stacked_blocks(nets, n, seed, z, truncation, dev, dtype) if len(nets) >= MIN_STACK else {}
         for net, index, _ in nets:
             if index not in blocks:  # one batch per distinct generator
