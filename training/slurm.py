@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import LauncherError
 
-__all__ = ["SlurmOptions", "StartJob", "render_array_script", "submit"]
+__all__ = ["SlurmOptions", "StartJob", "render_array_script", "start_sbatch_args", "submit"]
 
 log = logging.getLogger(__name__)
 GRACE_S = 120  # seconds before the time limit at which a task is told to checkpoint and stop
