@@ -64,6 +64,7 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
 
         second = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         assert second.returncode == 0, second.stderr
+        second_id = second.stdout.split("submitted job array ")[1].split()[0]
         wait_for_jobs(env, timeout=600)
         total_s = time.monotonic() - started
     print(f"100 labels: {len(done)} done when killed ({first_round_s:.0f} s), all done {total_s:.0f} s after the "
@@ -78,6 +79,9 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
     assert verify(reg, load_check=generator_from_file).ok
     assert not list(out.rglob(".tmp-*")) and not list(out.rglob("checkpoint.pt"))
     assert "resumed at step" in logs  # the SIGTERMed / killed labels continued from their checkpoints
+    second_logs = "\n".join(p.read_text() for p in (out / ".slurm").glob(f"slurm-{second_id}_*.out"))
+    skipped = [line for line in second_logs.splitlines() if line.startswith("label") and " skipped " in line]
+    assert len(skipped) == len(done)  # the second submission skipped exactly the labels finished before
 
 
 def test_a_requeued_task_checkpoints_on_sigterm_and_resumes(tmp_path) -> None:
