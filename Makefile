@@ -39,7 +39,7 @@ debs:
 test: debs $(VENV)/.installed-test $(OLAH)
 	$(PY) -m pytest
 
-# Figures to bench/results/*.json; about 15 minutes on 2 cores.
+# Figures to bench/results/*.json; about 20 minutes on 2 cores.
 bench: $(VENV)/.installed-test
 	$(PY) bench/sample.py
 	$(PY) bench/sample_many.py
