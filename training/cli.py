@@ -103,6 +103,8 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
         if warm_start_only:
             return _warm_start_only(TrainJob.load(job_file))
         return _run(TrainJob.load(job_file), workers=1, progress=False)
+    if warm_start_only:
+        raise InvalidTrainConfig("--warm-start-only trains a saved job's shared start: expected --job FILE with it")
     dataset = dataset or name
     if not dataset:
         raise InvalidTrainConfig("expected a DATASET argument or --name for a user data set")

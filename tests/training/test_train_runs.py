@@ -87,6 +87,7 @@ def test_local_pool_trains_every_label_once_and_indexes(tmp_path):
     (["train", "fashion-mnist", "--budget", "0"], "above 0 seconds"),
     (["train", "fashion-mnist", "--labels", "0-1", "--workers", "3"], "--workers 3: expected 1..2"),
     (["train", "fashion-mnist", "--labels", "12"], "expected an index in 0..9"),
+    (["train", "fashion-mnist", "--warm-start-only"], "expected --job FILE with it"),
     (["train", "--name", "shapes", "--data", "/nonexistent/shapes"], "does not exist"),
     (["train", "fashion-mnist", "--out", "/etc/hostname/registry"], "is not writable"),
 ])
