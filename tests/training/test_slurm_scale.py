@@ -46,10 +46,10 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
         first = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         assert first.returncode == 0, first.stderr
         array_id = first.stdout.split("submitted job array ")[1].split()[0]
-        deadline = time.monotonic() + 300
-        while len(digests(out)) < 15 and time.monotonic() < deadline:  # some tasks done, two running
+        deadline, running = time.monotonic() + 300, []
+        while not (len(digests(out)) >= 15 and running) and time.monotonic() < deadline:  # some done, some running
             time.sleep(0.2)
-        running = [i for i, state in squeue(env) if state == "RUNNING" and i.startswith(array_id + "_")]
+            running = [i for i, state in squeue(env) if state == "RUNNING" and i.startswith(array_id + "_")]
         assert running, squeue(env)
         subprocess.run(["scancel", "--batch", "--signal=KILL", running[0]], env=env, check=True)  # mid-step
         subprocess.run(["scancel", array_id], env=env, check=True)  # the rest: SIGTERM, or never started
