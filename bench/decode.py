@@ -26,6 +26,7 @@ from PIL import Image
 
 from training.data.decoded import decoded_folder
 from training.data.folders import image_paths, load_folder
+from training.speed import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,7 +76,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="decode-bench-") as tmp:
         folder, cache = Path(tmp) / "n02123045", Path(tmp) / "cache"
         jpeg_bytes = make_synset(folder, args.images)
-        result = {"images": args.images, "jpeg_mib": round(jpeg_bytes / 2**20, 1), "seconds": {}}
+        result = {"cpu": cpu_name(), "images": args.images, "jpeg_mib": round(jpeg_bytes / 2**20, 1), "seconds": {}}
         for res in (64, 128):
             s = result["seconds"][f"{res}px"] = {
                 "pil_1_thread": timed(lambda: load_folder(folder, resolution=res, channels=3, threads=1),

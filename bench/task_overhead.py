@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 from training.config import TrainConfig
 from training.data.fmnist_tree import write_class_tree
 from training.job import TrainJob
+from training.speed import cpu_name
 
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("data_s", "build_s", "warm_start_s", "first_step_s", "save_s")
@@ -48,13 +48,6 @@ def one_task(tree: Path, labels: int, args: argparse.Namespace, work: Path) -> d
             "fraction_of_1_minute": round((wall - trained) / labels / 60, 4)}
 
 
-def _cpu() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.machine()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="small")
@@ -78,7 +71,7 @@ def main() -> None:
               f"{summary[k]['start_and_imports_s']:.2f} s; per label data {summary[k]['data_s']:.2f}, build "
               f"{summary[k]['build_s']:.2f}, first step {summary[k]['first_step_s']:.2f}, "
               f"save {summary[k]['save_s']:.2f} s)")
-    result = {"cpu": _cpu(), "preset": args.preset, "budget_s": args.budget,
+    result = {"cpu": cpu_name(), "preset": args.preset, "budget_s": args.budget,
               "images_per_label": 600, "runs": runs, "summary": summary, "target": "< 0.05 of a 1-minute budget"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))

@@ -47,7 +47,7 @@ def image_paths(folder: Path) -> list[Path]:
 def load_folder(folder: Path, *, resolution: int, channels: int, threads: int | None = None) -> np.ndarray:
     """Every image in ``folder``, centre-cropped to a square, resized, uint8 (N, C, R, R), in file order.
     Decoded by ``threads`` threads (default: torch's thread count, which follows OMP_NUM_THREADS and so a
-    SLURM task's CPUs): PIL releases the GIL while it decodes and resizes (2 threads: 1.85x measured)."""
+    SLURM task's CPUs): PIL releases the GIL while it decodes and resizes (2 threads: 1.6-2.0x measured)."""
     paths = image_paths(folder)
     workers = max(1, min(threads or torch.get_num_threads(), len(paths)))
     with ThreadPoolExecutor(workers) as pool:
