@@ -2,7 +2,8 @@
 
 ``WCGAN_ZOO_FAULT=<point>[@<n>]`` makes a process SIGKILL itself the n-th time (default: the first) it reaches
 ``point``, after appending ``<point>@<n> <pid>`` to the file ``WCGAN_ZOO_FAULT_LOG`` (if set). Unset, as it is
-outside those tests, a point costs one comparison. The points, where a real crash or pre-emption hurts most:
+outside those tests, a point costs one comparison. A point name outside ``POINTS``, in the code or in the
+variable, is an error naming the valid ones: a misspelt point would never fire and its test would pass. The points, where a real crash or pre-emption hurts most:
 
 - ``train-step``: between two training steps (checkpoints are behind, the generator is not written yet)
 - ``checkpoint-write``, ``generator-write``, ``extra-write``, ``index-write``: halfway through writing the
@@ -13,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 
-__all__ = ["POINTS", "ENV", "ENV_LOG", "reached"]
+__all__ = ["POINTS", "ENV", "ENV_LOG", "reached", "check_armed"]
 
 POINTS = ("train-step", "checkpoint-write", "generator-write", "extra-write", "index-write")
 ENV, ENV_LOG = "WCGAN_ZOO_FAULT", "WCGAN_ZOO_FAULT_LOG"
@@ -21,14 +22,28 @@ _seen: dict[str, int] = {}
 
 
 def reached(point: str) -> None:
+    if point not in POINTS:
+        raise ValueError(f"fault point {point!r}: expected one of {', '.join(POINTS)}")
     armed = os.environ.get(ENV)
-    if not armed or armed.partition("@")[0] != point:
+    if not armed:
+        return
+    check_armed()
+    if armed.partition("@")[0] != point:
         return
     _seen[point] = _seen.get(point, 0) + 1
-    name, _, nth = armed.partition("@")
+    _, _, nth = armed.partition("@")
     if _seen[point] != int(nth or 1):
         return
     if os.environ.get(ENV_LOG):
         with open(os.environ[ENV_LOG], "a", encoding="utf-8") as log:
             log.write(f"{armed} {os.getpid()}\n")
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def check_armed() -> None:
+    """An armed point that is not one of POINTS would never fire (and its test would pass): refuse it."""
+    armed = os.environ.get(ENV)
+    if armed:
+        name, _, nth = armed.partition("@")
+        if name not in POINTS or not (nth == "" or nth.isdigit() and int(nth) > 0):
+            raise ValueError(f"{ENV}={armed!r}: expected <point>[@<n>], point one of {', '.join(POINTS)}, n >= 1")

@@ -1,18 +1,6 @@
 """The registry index: a JSON file *derived* from the files, so it can always be rebuilt.
 
-Layout of a registry root (the same on disk and in a Hub model repo)::
-
-    index.json                              derived; never hand-edited
-    <dataset>/dataset.json                  optional: class names and image shape (user data sets)
-    <dataset>/metrics.json                  optional: evaluation results, kept across reindex
-    <dataset>/record.json                   optional: how the models were made (command, budget, hardware)
-    <dataset>/label-00007.safetensors       one generator per label
-    <dataset>/conditional.safetensors       optional: one conditional generator serving every label
-    <dataset>/extras/<name>.safetensors     optional: models evaluation needs (the domain classifier)
-    <dataset>/runs/label-00007/             training records: config.json, stats.jsonl
-    <dataset>/cache/                        recomputable caches (reference features); never indexed
-
-``registry.layout`` is the one place that joins these paths.
+Its layout on disk and in a Hub model repo is described once, in ``registry.layout``.
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from .files import sha256_file
 from .hub import HubLocation
 from .hub_access import HubAccess, hub_cache, hub_endpoint, hub_offline
 from .index import build_index
-from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD, dataset_dir
+from .layout import DATASET_INFO, INDEX_NAME, METRICS, RECORD, dataset_dir, is_published
 
 __all__ = ["CARD_MARKER", "PublishReport", "stage_registry", "publish_folder"]
 
@@ -47,6 +47,7 @@ def stage_registry(root: Path, dest: Path) -> list[str]:
         wanted += [r.file for r in records]
         wanted += [f"{dataset}/{name}" for name in (DATASET_INFO, METRICS, RECORD)
                    if (dataset_dir(root, dataset) / name).is_file()]
+    wanted = [rel for rel in wanted if is_published(rel)]  # what the index lists is; the rule has one home
     for rel in wanted:
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from registry import LocalRegistry
+from registry.layout import is_machine_local
 from zoo.sources import bundled_registry_path
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = ("pyproject.toml", "README.md", "zoo", "registry", "training", "app")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "zoo", "registry", "training", "app")
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -39,6 +40,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     planted = src / "zoo/pretrained/fashion-mnist/cache/fmnistnet-train-00000.safetensors"
     planted.parent.mkdir(parents=True, exist_ok=True)
     planted.write_bytes(b"local cache: must not ship")
+    run_folder = src / "zoo/pretrained/fashion-mnist/runs/label-00007"
+    for name in ("checkpoint.pt", "checkpoint-set-aside-20260101T000000.pt", ".lock"):
+        (run_folder / name).write_bytes(b"machine-local: must not ship")
     dist = tmp_path_factory.mktemp("dist")
     run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(dist), str(src)])
     (built,) = dist.glob("wcgan_zoo-*.whl")
@@ -54,7 +58,9 @@ def test_the_wheel_holds_every_file_the_bundled_index_lists_and_no_cache(wheel: 
     assert {f"zoo/pretrained/{f}" for f in listed} <= names
     assert {"zoo/pretrained/index.json", "zoo/pretrained/fashion-mnist/record.json",
             "zoo/pretrained/fashion-mnist/runs/label-00007/stats.jsonl"} <= names
-    assert not [n for n in names if "/cache/" in n]
+    shipped = [n.removeprefix("zoo/pretrained/") for n in names if n.startswith("zoo/pretrained/")]
+    assert not [n for n in shipped if "/cache/" in n or is_machine_local(n)]
+    assert not [n for n in shipped if n.endswith((".pt", ".lock"))]  # the planted ones, whatever the list says
 
 
 def test_an_installed_wheel_verifies_its_bundled_registry_and_samples(wheel: Path, tmp_path: Path) -> None:

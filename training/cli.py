@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import shlex
-import sys
 from pathlib import Path
 
 import click
@@ -12,18 +10,19 @@ import click
 from registry import LocalRegistry
 from registry.layout import jobs_dir
 from zoo.errors import UnknownDataset, suggest
-from zoo.labels import format_labels, parse_labels
+from zoo.labels import parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
 
 from . import preempt
 from .data import DataSource
+from .agreement import refuse_other_jobs
 from .errors import InvalidTrainConfig
 from .job import MODES, TrainJob
 from .options import train_config_from, train_config_options
 from .pool import train_jobs
 from .run import ensure_writable
 from .shard import detect_rank
-from .slurm import SlurmOptions, StartJob, render_array_script, start_sbatch_args, submit
+from .slurm import SlurmOptions, describe, plan_submission, submit
 from .warm_start import ensure_warm_start
 
 log = logging.getLogger(__name__)
@@ -81,7 +80,8 @@ def _labels(text: str, spec: DatasetSpec, src: DataSource) -> tuple[int, ...]:
 @click.option("--gpus-per-task", type=int, help="SLURM GPUs per array task.")
 @click.option("--array-size", type=int, help="SLURM array tasks (default: one per label).")
 @click.option("--array-parallelism", type=int, help="SLURM: at most this many array tasks at once.")
-@click.option("--dry-run", is_flag=True, help="With --launcher slurm: print the batch script, submit nothing.")
+@click.option("--dry-run", is_flag=True, help="With --launcher slurm: print what submitting would write and every "
+              "sbatch call in order (a shell script), write and submit nothing.")
 @click.option("--job", "job_file", type=click.Path(path_type=Path),
               help="Run a saved job file (what SLURM array tasks run); no other job options then.")
 @click.option("--warm-start-from", type=click.Path(path_type=Path), help="Fine-tune every label from this shared "
@@ -98,8 +98,10 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
           warm_start_only: bool, retrain: bool, progress: bool | None, **options) -> None:
     """Train one WGAN-GP generator per label of DATASET, each for --budget of wall-clock time."""
     if job_file is not None:
-        if dataset or name:
-            raise InvalidTrainConfig("--job runs a saved job as it is: expected no DATASET or --name with it")
+        given = _given_options(click.get_current_context(), allowed=("job_file", "warm_start_only", "progress"))
+        if given:
+            raise InvalidTrainConfig(f"--job runs a saved job as it is: expected no other job options with it, "
+                                     f"got {', '.join(given)}")
         if warm_start_only:
             return _warm_start_only(TrainJob.load(job_file))
         return _run(TrainJob.load(job_file), workers=1, progress=False)
@@ -121,6 +123,7 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     if workers < 1 or workers > len(job.labels):
         raise InvalidTrainConfig(f"--workers {workers}: expected 1..{len(job.labels)} (one label per worker at most; "
                                  f"{len(job.labels)} labels chosen)")
+    refuse_other_jobs(job)  # before anything is trained or copied in
     if job.warm_start_from:
         ensure_warm_start(job)  # checked against the job and copied into the registry before anything runs
     if launcher == "slurm":
@@ -129,6 +132,13 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
                             job_name=f"wcgan-{dataset}")
         return _submit_slurm(job, opts, dry_run)
     _run(job, workers=workers, progress=progress)
+
+
+def _given_options(ctx: click.Context, *, allowed: tuple[str, ...]) -> list[str]:
+    """The options and arguments given on the command line (or by environment) besides ``allowed``."""
+    sources = (click.core.ParameterSource.COMMANDLINE, click.core.ParameterSource.ENVIRONMENT)
+    return [p.opts[0] if p.opts[0].startswith("-") else p.name.upper() for p in ctx.command.params
+            if p.name not in allowed and ctx.get_parameter_source(p.name) in sources]
 
 
 def _warm_start_only(job: TrainJob) -> None:
@@ -164,26 +174,6 @@ def _report(results: list, rank: int, world: int, out: Path, try_cmd: str) -> No
         click.echo(f"rank {rank}/{world} done; after every rank: `zoo registry reindex {out}`")
 
 
-def _refuse_a_mix(job: TrainJob, log_dir: Path) -> None:
-    """An array re-submitted into the same registry must train its labels as the earlier one did: a label
-    resumed or finished under another config would mix two recipes in one zoo. --retrain replaces them."""
-    if job.retrain or not log_dir.is_dir():
-        return
-    for path in sorted(log_dir.glob("job-*.json")):
-        try:
-            earlier = TrainJob.load(path)
-        except InvalidTrainConfig:
-            continue  # not ours to judge: that job's own tasks report it
-        shared = sorted(set(earlier.labels) & set(job.labels))
-        if earlier.dataset != job.dataset or not shared or path.name == job.file_name():
-            continue
-        diff = earlier.differences(job)
-        if diff:
-            raise InvalidTrainConfig(f"{job.registry} was given {job.dataset} labels {format_labels(shared)} by "
-                                     f"{path.name} with another config ({'; '.join(diff)}): re-submit it as it "
-                                     "was, or pass --retrain to replace those generators")
-
-
 def _tick_s(budget_s: float) -> float:
     return min(5.0, max(0.5, budget_s / 50))  # about 50 stats lines per short run, one per 5 s on long ones
 
@@ -195,28 +185,20 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
         click.echo(f"note: --array-size {opts.tasks} is more than the {len(job.labels)} labels chosen; "
                    f"submitting {len(job.labels)} tasks", err=True)
         opts = dataclasses.replace(opts, tasks=len(job.labels))
-    log_dir = jobs_dir(job.registry)
-    _refuse_a_mix(job, log_dir)
-    job_file = log_dir / job.file_name() if dry_run else job.save(log_dir)
-    cfg = job.config
-    script = render_array_script(job_file, opts=opts, n_labels=len(job.labels), budget_s=cfg.label_budget_s(),
-                                 log_dir=log_dir, workdir=Path.cwd())
-    start = None
-    if job.mode == "per-label" and cfg.warm_start > 0 and not job.warm_start_from:
-        start = StartJob([sys.executable, "-m", "zoo", "train", "--job", str(job_file), "--warm-start-only"],
-                         cfg.start_core_seconds(len(job.labels)) / opts.cpus_per_task)
+    log_dir, cfg = jobs_dir(job.registry), job.config
+    trains_start = job.uses_shared_start() and not job.warm_start_from
+    plan = plan_submission(log_dir / job.file_name(), job.to_text(), opts=opts, n_labels=len(job.labels),
+                           budget_s=cfg.label_budget_s(), registry=Path(job.registry), log_dir=log_dir,
+                           workdir=Path.cwd(),
+                           start_s=cfg.start_core_seconds(len(job.labels)) / opts.cpus_per_task if trains_start else None)
     if dry_run:
-        if start is not None:
-            click.echo("# first, the shared warm start as a job of its own (the array waits for it):\n# sbatch "
-                       + " ".join(shlex.quote(a) for a in start_sbatch_args(start, opts, log_dir)))
-        click.echo(script, nl=False)
+        click.echo(describe(plan), nl=False)
         return
     ensure_writable(job.registry)
-    array_id, index_id, start_id = submit(script, script_path=log_dir / "train-array.sbatch",
-                                          registry=Path(job.registry), start=start, opts=opts)
-    after = f" after warm-start job {start_id}" if start_id else ""
-    click.echo(f"submitted job array {array_id} ({opts.tasks} tasks{after}) and index job {index_id} for job file "
-               f"{job_file}; logs in {log_dir}")
+    ids = submit(plan)
+    after = f" after warm-start job {ids['START']}" if "START" in ids else ""
+    click.echo(f"submitted job array {ids['ARRAY']} ({opts.tasks} tasks{after}) and index job {ids['INDEX']} for job "
+               f"file {log_dir / job.file_name()}; logs in {log_dir}")
 
 
 @click.command("plot-training")

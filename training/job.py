@@ -2,6 +2,9 @@
 (in its ``config.json``) and the input every worker runs: a local process, a torchrun rank, or a SLURM
 array task that reads it from a job file (``zoo train --job FILE``), never a command line rebuilt by hand.
 
+Whether two jobs train the same thing is decided here and nowhere else (``TrainJob.shaping``): resume, the
+shared start's key, local re-runs and array re-submissions all ask it.
+
     job = TrainJob("fashion-mnist", labels=(0, 7), registry="/shared/zoo", config=TrainConfig(budget_s=60))
     for label_job in job.label_jobs(detect_rank()):   # this rank's share
         run_label(label_job)
@@ -18,7 +21,7 @@ from typing import Any
 
 import torch
 
-from registry.atomic import atomic_write_json
+from registry.atomic import atomic_write_bytes
 from registry.layout import cache_dir
 
 from .config import TrainConfig
@@ -26,10 +29,16 @@ from .data import DataSource, load_labels
 from .errors import InvalidTrainConfig
 from .shard import Rank, device_for, shard
 
-__all__ = ["MODES", "TrainJob", "LabelJob"]
+__all__ = ["MODES", "JOB_FORMAT", "NOT_SHAPING", "TrainJob", "LabelJob", "describe_differences"]
 
 MODES = ("per-label", "conditional")
-SHAPING = ("mode", "data", "resolution", "channels", "max_images", "warm_start_from")  # beside the config
+JOB_FORMAT = 2  # 2: the job file carries every field (1: fields missing took today's defaults)
+# What never changes the weights a job trains: where and how it runs, how often it reports and checkpoints, and
+# the speed options that keep the arithmetic (tests/training/test_speed_options.py: the same weights to 1e-5,
+# compile to 1e-4). bf16 precision does change them, so it shapes.
+NOT_SHAPING = frozenset({"labels", "registry", "device", "retrain", "format",
+                         "config.tick_s", "config.checkpoint_s", "config.channels_last", "config.compile",
+                         "config.fused_adam"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,10 @@ class TrainJob:
         return load_labels(self.dataset, labels, data=self.data, resolution=self.resolution, channels=self.channels,
                            max_images=self.max_images, cache=cache_dir(Path(self.registry), self.dataset) / "decoded")
 
+    def unit_labels(self) -> tuple[int | None, ...]:
+        """The job's units of work: one per label, or (conditional mode) the one model, label None."""
+        return (None,) if self.mode == "conditional" else self.labels
+
     def label_jobs(self, rank: Rank | None = None) -> list[LabelJob]:
         """This rank's work: its share of the labels, or (conditional mode) the one model, on rank 0."""
         rank = rank or Rank(0, 1)
@@ -90,42 +103,74 @@ class TrainJob:
             return [LabelJob(self, None, device)] if rank.rank == 0 else []
         return [LabelJob(self, label, device) for label in shard(self.labels, rank)]
 
+    # -- identity: what shapes the weights -----------------------------------------------------------
+    def shaping(self) -> dict[str, Any]:
+        """Every setting that shapes a generator of this job, flat ('config.lr': 3e-4): the config, the data
+        and its preparation, the mode and the start. Two jobs with equal ``shaping`` train the same thing."""
+        return {k: v for k, v in _flat(self.to_json()).items() if k not in NOT_SHAPING}
+
     def differences(self, other: TrainJob) -> list[str]:
-        """How ``other`` would train the same labels differently: 'field: this -> other' for every setting
-        that shapes a generator (the config, the data and its preparation, the mode and the start)."""
-        mine, theirs = self.to_json(), other.to_json()
-        out = [f"{k}: {mine['config'][k]!r} -> {theirs['config'][k]!r}"
-               for k in sorted(mine["config"]) if k != "tick_s" and mine["config"][k] != theirs["config"].get(k)]
-        return out + [f"{k}: {mine[k]!r} -> {theirs[k]!r}" for k in SHAPING if mine[k] != theirs[k]]
+        """How ``other`` would train the same labels differently: 'field: this -> other' for each setting that
+        shapes a generator."""
+        return describe_differences(self.shaping(), other.shaping())
+
+    def uses_shared_start(self) -> bool:
+        return self.mode == "per-label" and (self.config.warm_start > 0 or self.warm_start_from is not None)
+
+    def identity(self, label: int | None) -> dict[str, Any]:
+        """What one unit of the job is trained from: its label, the shaping settings, and the labels whose images
+        shaped it (its own; every label of the job when it learns them all or fine-tunes a start trained on them).
+        A checkpoint carries it; only a run of the same identity resumes it."""
+        together = label is None or (self.uses_shared_start() and self.warm_start_from is None)
+        return {**self.shaping(), "label": label,
+                "trained_on": list(self.labels) if together else [label]}
+
+    def start_key(self) -> str:
+        """The key of the job's shared start: what it is trained on and how, nothing else."""
+        what = {**self.shaping(), "labels": list(self.labels)}
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:12]
 
     # -- the job file ---------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["labels"], d["config"] = list(self.labels), self.config.to_json()
-        return d
+        return {"format": JOB_FORMAT, **d}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TrainJob:
         fields = {f.name for f in dataclasses.fields(cls)}
         if not isinstance(obj, dict) or not {"dataset", "labels", "registry", "config"} <= obj.keys():
             raise InvalidTrainConfig("a training job: expected an object with dataset, labels, registry and config")
-        unknown = sorted(obj.keys() - fields)
+        unknown = sorted(obj.keys() - fields - {"format"})
         if unknown:
             raise InvalidTrainConfig(f"a training job: unknown fields {unknown}; expected {sorted(fields)}")
+        config = obj["config"] if isinstance(obj["config"], dict) else {}
+        lacks = sorted(fields - obj.keys()) + [f"config.{f.name}" for f in dataclasses.fields(TrainConfig)
+                                               if f.name not in config]
+        if obj.get("format") != JOB_FORMAT or lacks:
+            raise InvalidTrainConfig(f"a training job of an older format (format {obj.get('format', 1)}, this "
+                                     f"version writes {JOB_FORMAT}): it lacks {', '.join(lacks) or 'nothing'}; "
+                                     "its defaults may have changed since, so it is not guessed: run `zoo train` "
+                                     "with the options you want again")
         try:
             config = TrainConfig.from_json(obj["config"])
         except TypeError as e:
             raise InvalidTrainConfig(f"a training job's config: {e}") from None
-        return cls(**{**obj, "labels": tuple(obj["labels"]), "config": config})
+        rest = {k: v for k, v in obj.items() if k != "format"}
+        return cls(**{**rest, "labels": tuple(obj["labels"]), "config": config})
 
     def file_name(self) -> str:
         """The job file's name, from its content: a job file once written never changes."""
         text = json.dumps(self.to_json(), sort_keys=True)
         return f"job-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"
 
+    def to_text(self) -> str:
+        """The job file's content."""
+        return json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n"
+
     def save(self, folder: Path) -> Path:
         path = Path(folder) / self.file_name()
-        atomic_write_json(path, self.to_json())
+        atomic_write_bytes(path, self.to_text().encode())
         return path
 
     @classmethod
@@ -151,6 +196,38 @@ class LabelJob:
         return "conditional" if self.label is None else str(self.label)
 
     @property
+    def identity(self) -> dict[str, Any]:
+        return self.job.identity(self.label)
+
+    @property
     def wanted(self) -> tuple[int, ...]:
         """The labels whose images this unit trains on."""
         return self.job.labels if self.label is None else (self.label,)
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def describe_differences(before: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """'field: before -> now' for each field that differs (absent on one side: <none>)."""
+    missing = _Absent()
+    return [f"{k}: {before.get(k, missing)!r} -> {now.get(k, missing)!r}"
+            for k in sorted(before.keys() | now.keys()) if before.get(k, missing) != now.get(k, missing)]
+
+
+class _Absent:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Absent)
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "<none>"

@@ -16,7 +16,7 @@ import torch
 from . import preempt
 from .job import LabelJob
 from .progress import ProgressBoard
-from .run import LabelResult, run_label
+from .run import LabelResult, already_done, run_label
 from .warm_start import ensure_warm_start
 
 __all__ = ["train_jobs"]
@@ -59,18 +59,26 @@ def _threads_per_worker(workers: int) -> int:
 
 
 def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = None) -> list[LabelResult]:
-    """Run every job, ``workers`` at a time (with one worker, in this process); results in job order."""
-    budget = jobs[0].job.config.label_budget_s() if jobs else 0
+    """Run every job, ``workers`` at a time (with one worker, in this process); results in job order. Labels the
+    registry holds already are skipped before anything starts: no shared start, no worker for them."""
+    done = {unit: already_done(unit) for unit in jobs}
+    todo = [unit for unit in jobs if done[unit] is None]
+    budget = todo[0].job.config.label_budget_s() if todo else 0
     threads = _threads_per_worker(workers) * workers if workers > 1 else torch.get_num_threads()
-    for job in dict.fromkeys(unit.job for unit in jobs):  # shared starts first, on every core the pool will use
+    for job in dict.fromkeys(unit.job for unit in todo):  # shared starts first, on every core the pool will use
         ensure_warm_start(job, threads=threads, progress=progress)
-    board = ProgressBoard(max(1, min(workers, len(jobs))), budget_s=budget, enabled=progress)
+    board = ProgressBoard(max(1, min(workers, len(todo))), budget_s=budget, enabled=progress if todo else False)
     try:
-        if workers <= 1:
-            return [run_label(job, on_tick=lambda line: board.update(0, line)) for job in jobs]
-        return _pool(jobs, workers, board)
+        if not todo:
+            trained = []
+        elif workers <= 1:
+            trained = [run_label(job, on_tick=lambda line: board.update(0, line)) for job in todo]
+        else:
+            trained = _pool(todo, min(workers, len(todo)), board)
     finally:
         board.close()
+    results = dict(zip(todo, trained))
+    return [done[unit] or results[unit] for unit in jobs]
 
 
 def _pool(jobs: list[LabelJob], workers: int, board: ProgressBoard) -> list[LabelResult]:

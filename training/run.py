@@ -1,9 +1,10 @@
 """Train the generator of one (dataset, label) of a ``TrainJob`` into its registry: skip if present, lock,
 resume, save.
 
-Run records live beside the generators, in the folder the registry names (``LocalRegistry.run_dir``):
-``config.json`` (the job, the label, the net config, where it ran), ``stats.jsonl`` (one line per tick)
-and, while the run is unfinished, ``checkpoint.pt``.
+Run records live beside the generators, in the folder the registry names (``LocalRegistry.run_dir``; their
+file names are ``registry.layout``'s): the job, its identity, the net config and where it ran; one stats line
+per tick; timings; and, while the run is unfinished, the checkpoint (which carries its identity: only the
+same identity resumes it, ``checkpoint``).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import torch
 
 from registry import LocalRegistry
 from registry.atomic import atomic_write_json, remove_stale_temporaries
+from registry.layout import CHECKPOINT, LOCK, RUN_CONFIG, RUN_STATS, RUN_TIMING, replaced_stats_path
 from registry.locks import exclusive
 from zoo.loading import save_generator
 from zoo.specs import builtin_spec
@@ -33,7 +35,7 @@ from .timing import Stopwatch, process_age_s
 from .warm_start import apply_warm_start, ensure_warm_start
 from .wgan_gp import new_state, train_steps
 
-__all__ = ["LabelJob", "LabelResult", "run_label"]
+__all__ = ["LabelJob", "LabelResult", "already_done", "run_label"]
 
 log = logging.getLogger(__name__)
 Tick = Callable[[dict], None]
@@ -48,21 +50,29 @@ class LabelResult:
     resumed_from: int = 0  # generator steps restored from a checkpoint
 
 
+def already_done(unit: LabelJob) -> LabelResult | None:
+    """The result of a unit whose generator the registry holds (and no --retrain): skipped; else None."""
+    if unit.job.retrain or not LocalRegistry.create(unit.job.registry).has(unit.job.dataset, unit.label):
+        return None
+    log.info("%s/%s is already in %s: skipped", unit.job.dataset, unit.name, unit.job.registry)
+    return LabelResult(unit.label, "skipped")
+
+
 def run_label(unit: LabelJob, on_tick: Tick | None = None) -> LabelResult:
+    done = already_done(unit)
+    if done is not None:
+        return done
     reg, dataset = LocalRegistry.create(unit.job.registry), unit.job.dataset
-    if reg.has(dataset, unit.label) and not unit.job.retrain:
-        log.info("%s/%s is already in %s: skipped", dataset, unit.name, reg.root)
-        return LabelResult(unit.label, "skipped")
     folder = reg.run_dir(dataset, unit.label)
     folder.mkdir(parents=True, exist_ok=True)
-    with exclusive(folder / ".lock", wait=False) as held:  # released if this process dies
+    with exclusive(folder / LOCK, wait=False) as held:  # released if this process dies
         if not held:
             log.warning("%s/%s is being trained by another process: skipped here, its file left as it is",
                         dataset, unit.name)
             return LabelResult(unit.label, "busy")
         if reg.has(dataset, unit.label) and not unit.job.retrain:  # finished by another process while we waited
             return LabelResult(unit.label, "skipped")
-        for target in (reg.path_of(dataset, unit.label), folder / "checkpoint.pt", folder / "config.json"):
+        for target in (reg.path_of(dataset, unit.label), folder / CHECKPOINT, folder / RUN_CONFIG):
             remove_stale_temporaries(target)
         return _train(unit, reg, folder, on_tick)
 
@@ -78,14 +88,9 @@ def _load(unit: LabelJob, names: tuple[str, ...]) -> tuple[torch.Tensor, torch.T
 
 
 def _resume(unit: LabelJob, state, folder: Path, device: torch.device) -> None:
-    """Restore the unit's checkpoint, if one was made by the same config."""
-    ckpt_path, config_path = folder / "checkpoint.pt", folder / "config.json"
-    saved = load_checkpoint(ckpt_path, device=device)
+    """Restore the unit's checkpoint if it was made under the unit's identity (another is moved aside)."""
+    saved = load_checkpoint(folder / CHECKPOINT, device=device, identity=unit.identity)
     if saved is None:
-        return
-    before = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    if before.get("job", {}).get("config") != unit.job.config.to_json():
-        log.warning("%s: checkpoint was made with another config; starting afresh", ckpt_path)
         return
     state.load_state_dict(saved)
     log.info("%s/%s resumes at step %d, %.0f s spent", unit.job.dataset, unit.name, state.step, state.seconds)
@@ -116,14 +121,15 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     warm = start[0].record() if start is not None else None
     _resume(unit, state, folder, device)
     resumed_from = state.step
-    if unit.job.retrain and resumed_from == 0 and (folder / "stats.jsonl").is_file():  # keep the old run's record
-        (folder / "stats.jsonl").rename(folder / f"stats-replaced-{time.strftime('%Y%m%dT%H%M%S')}.jsonl")
-    atomic_write_json(folder / "config.json", {
-        "job": job.to_json(), "label": unit.label, "budget_s": deadline, "net_config": net_cfg.to_json(),
+    if resumed_from == 0 and (folder / RUN_STATS).is_file():  # a new run: the old run's stats are kept apart
+        (folder / RUN_STATS).rename(replaced_stats_path(folder, time.strftime("%Y%m%dT%H%M%S")))
+    atomic_write_json(folder / RUN_CONFIG, {
+        "job": job.to_json(), "identity": unit.identity, "label": unit.label, "budget_s": deadline,
+        "net_config": net_cfg.to_json(),
         "warm_start": warm, "device": str(device), "images": len(images), "launcher": dataclasses.asdict(detect_rank()),
         "pid": os.getpid(), "host": socket.gethostname()})
-    ckpt_path = folder / "checkpoint.pt"
-    with open(folder / "stats.jsonl", "a", encoding="utf-8") as stats:
+    ckpt_path = folder / CHECKPOINT
+    with open(folder / RUN_STATS, "a", encoding="utf-8") as stats:
         def tick(line: dict) -> None:
             line = {"label": unit.label, "time": round(time.time(), 3), **line}
             stats.write(json.dumps(line) + "\n")
@@ -132,12 +138,12 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
                 on_tick(line)
 
         train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
-                    on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict()))
+                    on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict(), unit.identity))
     with watch.time("save_s"):
         save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,
                        class_name=names[unit.label] if labels is None else "", steps=state.step,
                        seconds=state.seconds, seed=cfg.seed, loss=cfg.loss, warm_start=warm)
-    atomic_write_json(folder / "timing.json", {"process_age_at_label_start_s": process_age, **watch.seconds,
+    atomic_write_json(folder / RUN_TIMING, {"process_age_at_label_start_s": process_age, **watch.seconds,
                                                "first_step_s": state.first_step_s,
                                                "train_s": round(state.seconds, 4), "steps": state.step})
     ckpt_path.unlink(missing_ok=True)

@@ -1,11 +1,16 @@
 """SLURM job arrays: each array task trains its share of labels into the shared registry; a last job,
 run after the whole array, rebuilds the registry index (ranks themselves never touch it). A shared warm
 start is a job of its own that the array waits for: no array task holds its CPUs or GPUs idle while
-another trains the start."""
+another trains the start.
+
+One function builds the plan (``plan_submission``: the files to write and every ``sbatch`` call in order, with
+its dependencies); ``--dry-run`` prints it (``describe``, a shell script that would do the same) and ``submit``
+carries it out. Nothing else says what is submitted."""
 from __future__ import annotations
 
 import logging
 import math
+import re
 import shlex
 import shutil
 import subprocess
@@ -13,9 +18,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.atomic import atomic_write_bytes
+
 from .errors import LauncherError
 
-__all__ = ["SlurmOptions", "StartJob", "render_array_script", "start_sbatch_args", "submit"]
+__all__ = ["SlurmOptions", "SbatchCall", "SlurmPlan", "plan_submission", "describe", "submit", "render_array_script"]
 
 log = logging.getLogger(__name__)
 GRACE_S = 120  # seconds before the time limit at which a task is told to checkpoint and stop
@@ -33,10 +40,17 @@ class SlurmOptions:
 
 
 @dataclass(frozen=True)
-class StartJob:
-    """The job's shared warm start, trained by a job of its own before the array."""
-    command: list[str]
-    seconds: float  # what it costs on the task's CPUs
+class SbatchCall:
+    """One ``sbatch --parsable`` call; ``$NAME`` in an argument stands for the id an earlier call named NAME got."""
+    name: str  # START, ARRAY or INDEX: what the id it returns is called
+    args: tuple[str, ...]
+    why: str  # one line for the dry run
+
+
+@dataclass(frozen=True)
+class SlurmPlan:
+    files: tuple[tuple[Path, str], ...]  # written before the first call, in order: the job file, the batch script
+    calls: tuple[SbatchCall, ...]
 
 
 def _default_time(seconds: float) -> str:
@@ -69,36 +83,67 @@ def render_array_script(job_file: Path, *, opts: SlurmOptions, n_labels: int, bu
     return "\n".join(lines)
 
 
-def _sbatch(args: list[str]) -> str:
+def plan_submission(job_file: Path, job_text: str, *, opts: SlurmOptions, n_labels: int, budget_s: float,
+                    start_s: float | None, registry: Path, log_dir: Path, workdir: Path) -> SlurmPlan:
+    """What submitting a job array does: write its job file and batch script, then submit the shared start (when
+    ``start_s``, its cost on a task's CPUs, is given), the array (afterok the start) and the index job (afterany
+    the array)."""
+    script_path = log_dir / "train-array.sbatch"
+    script = render_array_script(job_file, opts=opts, n_labels=n_labels, budget_s=budget_s, log_dir=log_dir,
+                                 workdir=workdir)
+    calls = []
+    if start_s is not None:
+        command = [sys.executable, "-m", "zoo", "train", "--job", str(job_file), "--warm-start-only"]
+        args = [f"--job-name={opts.job_name}-start", "--ntasks=1", f"--cpus-per-task={opts.cpus_per_task}",
+                f"--time={_default_time(start_s)}", f"--output={log_dir}/slurm-start-%j.out", "--requeue",
+                *_resources(opts), f"--wrap=OMP_NUM_THREADS={opts.cpus_per_task} exec {shlex.join(command)}"]
+        calls.append(SbatchCall("START", tuple(args), "the shared warm start, a job of its own"))
+    after = ["--dependency=afterok:$START"] if start_s is not None else []
+    calls.append(SbatchCall("ARRAY", (*after, str(script_path)),
+                            "the array" + (", once the start has succeeded" if after else "")))
+    reindex = f"{shlex.quote(sys.executable)} -m zoo registry reindex {shlex.quote(str(registry))}"
+    calls.append(SbatchCall("INDEX", ("--dependency=afterany:$ARRAY", "--job-name=wcgan-zoo-index", "--ntasks=1",
+                                      f"--output={log_dir}/slurm-index-%j.out", f"--wrap={reindex}"),
+                            "the index job, once every array task has ended"))
+    return SlurmPlan(((job_file, job_text), (script_path, script)), tuple(calls))
+
+
+def _resources(opts: SlurmOptions) -> list[str]:
+    return ([f"--partition={opts.partition}"] if opts.partition else []) + \
+        ([f"--gpus-per-task={opts.gpus_per_task}"] if opts.gpus_per_task else [])
+
+
+def describe(plan: SlurmPlan) -> str:
+    """The plan as a shell script that would do what ``submit`` does (the dry run prints it)."""
+    out = ["# zoo train --launcher slurm --dry-run: nothing was written or submitted; submitting does this:"]
+    for path, text in plan.files:
+        out += [f"cat > {shlex.quote(str(path))} <<'EOF'", text.rstrip("\n"), "EOF"]
+    for call in plan.calls:
+        out += [f"# {call.why}", f"{call.name}=$(sbatch --parsable {' '.join(map(_shell_arg, call.args))})"]
+    return "\n".join(out) + "\n"
+
+
+def _shell_arg(arg: str) -> str:
+    """Quoted for the shell, except the ids of earlier calls, which the shell must expand."""
+    return arg if re.fullmatch(r"--dependency=after(ok|any):\$[A-Z]+", arg) else shlex.quote(arg)
+
+
+def submit(plan: SlurmPlan) -> dict[str, str]:
+    """Write the plan's files, then make its calls in order; return each call's job id by name."""
     exe = shutil.which("sbatch")
     if exe is None:
         raise LauncherError("--launcher slurm needs `sbatch` on PATH (run on a SLURM login node), "
-                            "or use --dry-run to print the batch script")
-    res = subprocess.run([exe, "--parsable", *args], capture_output=True, text=True, timeout=60)
-    if res.returncode != 0:
-        raise LauncherError(f"sbatch failed ({res.returncode}): {res.stderr.strip() or res.stdout.strip()}")
-    return res.stdout.strip().split(";")[0]
-
-
-def start_sbatch_args(start: StartJob, opts: SlurmOptions, log_dir: Path) -> list[str]:
-    """sbatch arguments of the warm-start job: the array's resources, its own time limit."""
-    args = [f"--job-name={opts.job_name}-start", "--ntasks=1", f"--cpus-per-task={opts.cpus_per_task}",
-            f"--time={_default_time(start.seconds)}", f"--output={log_dir}/slurm-start-%j.out", "--requeue"]
-    args += [f"--partition={opts.partition}"] if opts.partition else []
-    args += [f"--gpus-per-task={opts.gpus_per_task}"] if opts.gpus_per_task else []
-    return [*args, f"--wrap=OMP_NUM_THREADS={opts.cpus_per_task} exec {shlex.join(start.command)}"]
-
-
-def submit(script: str, *, script_path: Path, registry: Path, start: StartJob | None = None,
-           opts: SlurmOptions | None = None) -> tuple[str, str, str | None]:
-    """Submit the warm-start job (if any), the array after it, and the index job after the array; return
-    the array's, the index job's and the start job's ids."""
-    script_path.parent.mkdir(parents=True, exist_ok=True)
-    script_path.write_text(script)
-    start_id = _sbatch(start_sbatch_args(start, opts or SlurmOptions(1), script_path.parent)) if start else None
-    array_id = _sbatch([*([f"--dependency=afterok:{start_id}"] if start_id else []), str(script_path)])
-    reindex = f"{shlex.quote(sys.executable)} -m zoo registry reindex {shlex.quote(str(registry))}"
-    index_id = _sbatch([f"--dependency=afterany:{array_id}", "--job-name=wcgan-zoo-index", "--ntasks=1",
-                        f"--output={script_path.parent}/slurm-index-%j.out", f"--wrap={reindex}"])
-    log.info("submitted start job %s, array job %s and index job %s", start_id, array_id, index_id)
-    return array_id, index_id, start_id
+                            "or use --dry-run to see what would be submitted")
+    for path, text in plan.files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(path, text.encode())
+    ids: dict[str, str] = {}
+    for call in plan.calls:
+        args = [re.sub(r"\$([A-Z]+)", lambda m: ids[m.group(1)], a) for a in call.args]
+        res = subprocess.run([exe, "--parsable", *args], capture_output=True, text=True, timeout=60)
+        if res.returncode != 0:
+            raise LauncherError(f"sbatch ({call.why}) failed ({res.returncode}): "
+                                f"{res.stderr.strip() or res.stdout.strip()}")
+        ids[call.name] = res.stdout.strip().split(";")[0]
+    log.info("submitted %s", ", ".join(f"{k} {v}" for k, v in ids.items()))
+    return ids

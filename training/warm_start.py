@@ -15,7 +15,6 @@ The start has no checkpoint: killed, it is trained again from scratch (it is a s
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from registry import LocalRegistry
 from registry.atomic import atomic_write_json, remove_stale_temporaries
 from registry.errors import RegistryError
 from registry.files import read_extra, write_bytes
+from registry.layout import LOCK, RUN_CONFIG, RUN_STATS
 from registry.locks import exclusive
 from zoo.nets import NetConfig
 
@@ -64,8 +64,7 @@ def start_name(job: TrainJob) -> str:
     """The start's extra name: the given file's, or one derived from what the start is trained on and how."""
     if job.warm_start_from:
         return Path(job.warm_start_from).stem
-    what = {k: v for k, v in job.to_json().items() if k not in ("registry", "device", "retrain", "warm_start_from")}
-    return f"{KIND}-{hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:12]}"
+    return f"{KIND}-{job.start_key()}"
 
 
 def job_net_config(job: TrainJob) -> NetConfig:
@@ -77,7 +76,7 @@ def ensure_warm_start(job: TrainJob, *, threads: int | None = None,
                       progress: bool | None = False) -> tuple[WarmStart, dict[str, torch.Tensor]] | None:
     """The job's shared start and its tensors, trained first if the registry lacks it (None: the job has none).
     Several processes may ask at once (ranks of one job): one trains it, the others wait for it."""
-    if job.mode != "per-label" or (job.config.warm_start == 0 and not job.warm_start_from):
+    if not job.uses_shared_start():
         return None
     reg, name = LocalRegistry.create(job.registry), start_name(job)
     path = reg.extra_path(job.dataset, name)
@@ -86,7 +85,7 @@ def ensure_warm_start(job: TrainJob, *, threads: int | None = None,
     else:
         folder = reg.start_run_dir(job.dataset, name)
         folder.mkdir(parents=True, exist_ok=True)
-        with exclusive(folder / ".lock", wait=True):  # waits while another process trains it; released if it dies
+        with exclusive(folder / LOCK, wait=True):  # waits while another process trains it; released if it dies
             if not path.is_file():
                 remove_stale_temporaries(path)  # a killed start's half-written file
                 _train_start(job, reg, name, folder, threads or torch.get_num_threads(), progress)
@@ -150,13 +149,13 @@ def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, thr
     log.info("%s: training the shared warm start %s on %d images of %d labels for %.0f s on %d threads",
              job.dataset, name, len(images), len(job.labels), deadline, threads)
     state = new_state(cfg, net_cfg, seed=cfg.start_seed, device=device)
-    atomic_write_json(folder / "config.json", {"job": job.to_json(), "start": name, "budget_s": deadline,
+    atomic_write_json(folder / RUN_CONFIG, {"job": job.to_json(), "start": name, "budget_s": deadline,
                                                "threads": threads, "net_config": net_cfg.to_json(),
                                                "images": len(images), "pid": os.getpid()})
     before, board = torch.get_num_threads(), ProgressBoard(1, budget_s=deadline, enabled=progress)
     torch.set_num_threads(threads)
     try:
-        with open(folder / "stats.jsonl", "a", encoding="utf-8") as stats:
+        with open(folder / RUN_STATS, "a", encoding="utf-8") as stats:
             def tick(line: dict) -> None:
                 stats.write(json.dumps({"start": name, "time": round(time.time(), 3), **line}) + "\n")
                 stats.flush()

@@ -93,8 +93,7 @@ def test_a_dcgan_run_trains_resumes_and_serves_like_a_wgan_gp_one(tmp_path):
     train_steps(state, data, dataclasses.replace(job.config, max_steps=1), deadline_s=60)
     folder = reg.run_dir("fashion-mnist", 7)
     folder.mkdir(parents=True)
-    save_checkpoint(folder / "checkpoint.pt", state.state_dict())
-    (folder / "config.json").write_text(json.dumps({"job": job.to_json()}))
+    save_checkpoint(folder / "checkpoint.pt", state.state_dict(), unit.identity)  # the checkpoint alone decides
     result = run_label(unit)
     assert (result.status, result.resumed_from, result.steps) == ("trained", 1, 2)
 

@@ -31,8 +31,11 @@ def test_retrain_replaces_only_when_asked_and_keeps_the_old_record(tmp_path):
     assert train(out, "--max-steps", "1").exit_code == 0
     reg = LocalRegistry(out)
     before = reg.read_generator("fashion-mnist", 4)
-    res = train(out, "--max-steps", "2")
+    res = train(out, "--max-steps", "1")
     assert "skipped" in res.output and reg.read_generator("fashion-mnist", 4).sha256 == before.sha256
+    res = train(out, "--max-steps", "2")  # another job: refused, never silently skipped
+    assert res.exit_code == 2 and "label 4 finished under another job (config.max_steps: 1 -> 2)" in res.output
+    assert reg.read_generator("fashion-mnist", 4).sha256 == before.sha256
     res = train(out, "--max-steps", "2", "--retrain")
     assert res.exit_code == 0 and "trained" in res.output
     after = reg.read_generator("fashion-mnist", 4)

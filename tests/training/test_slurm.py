@@ -1,6 +1,7 @@
 """`zoo train --launcher slurm` against a real single-node SLURM cluster started by the fixture."""
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -27,7 +28,7 @@ def test_dry_run_prints_the_array_script_with_the_options_asked_for(tmp_path):
                  "#SBATCH --requeue", "#SBATCH --signal=B:TERM@120"]:
         assert line in script
     # The shared warm start is a job of its own, first: 0.2 x 10 min x 10 labels = 20 min, x 1.25 + 10 min.
-    start = next(line for line in script.splitlines() if line.startswith("# sbatch "))
+    start = next(line for line in script.splitlines() if line.startswith("START=$(sbatch "))
     assert "--job-name=wcgan-cifar10-start" in start and "--time=00:35:00" in start
     assert "--warm-start-only" in start and "--gpus-per-task=1" in start
     # Every task runs the one saved job: no option is re-spelt on the task's command line.
@@ -36,6 +37,50 @@ def test_dry_run_prints_the_array_script_with_the_options_asked_for(tmp_path):
     job_file = tmp_path / "r" / ".slurm" / job.file_name()
     assert f"{sys.executable} -m zoo train --job {job_file} --no-progress" in script
     assert "--budget" not in script and not (tmp_path / "r").exists()  # a dry run writes nothing
+    assert f"cat > {job_file} <<'EOF'\n{job.to_text()}EOF\n" in script  # the job file it would write, whole
+
+
+def sbatch_calls(text: str) -> list[list[str]]:
+    """The sbatch arguments of each `NAME=$(sbatch --parsable ...)` line of a dry run, in order."""
+    return [shlex.split(line.split("$(sbatch --parsable ", 1)[1][:-1]) for line in text.splitlines()
+            if "=$(sbatch --parsable " in line]
+
+
+@pytest.mark.parametrize("warm_start", ["0.2", "0"])
+def test_the_dry_run_lists_exactly_the_sbatch_calls_submit_makes(tmp_path, monkeypatch, warm_start):
+    """A recording sbatch (this machine's real cluster would run the jobs; here only the calls matter) logs
+    each call's arguments and answers a job id; the dry run must have printed the same calls in the same
+    order, with $START / $ARRAY where the ids go."""
+    bin_dir, calls_log = tmp_path / "bin", tmp_path / "calls.jsonl"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text(f"""#!{sys.executable}
+import json, sys
+with open({str(calls_log)!r}, "a") as f:
+    f.write(json.dumps(sys.argv[1:]) + "\\n")
+n = sum(1 for _ in open({str(calls_log)!r}))
+print(f"{{1000 + n}};cluster")
+""")
+    (bin_dir / "sbatch").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    args = ["train", "fashion-mnist", "--labels", "0-3", "--budget", "1m", "--warm-start", warm_start,
+            "--launcher", "slurm", "--array-size", "2", "--partition", "cpu", "--out", str(tmp_path / "r")]
+    dry = CliRunner().invoke(main, [*args, "--dry-run"])
+    assert dry.exit_code == 0 and not calls_log.exists(), dry.output
+    sent = CliRunner().invoke(main, args)
+    assert sent.exit_code == 0, sent.output
+    recorded = [json.loads(line) for line in calls_log.read_text().splitlines()]
+    ids = {name: str(1000 + i + 1) for i, name in enumerate(["START", "ARRAY", "INDEX"][warm_start == "0":])}
+    planned = [[a.replace("$START", ids.get("START", "?")).replace("$ARRAY", ids["ARRAY"]) for a in call]
+               for call in sbatch_calls(dry.stdout)]
+    assert recorded == [["--parsable", *call] for call in planned]
+    assert len(recorded) == (3 if warm_start != "0" else 2)
+    deps = [a for call in recorded for a in call if a.startswith("--dependency")]
+    assert deps == ([f"--dependency=afterok:{ids['START']}"] if warm_start != "0" else []) + \
+        [f"--dependency=afterany:{ids['ARRAY']}"]
+    (job_file,) = (tmp_path / "r" / ".slurm").glob("job-*.json")  # written as the dry run showed it
+    assert f"cat > {job_file} <<'EOF'\n{job_file.read_text()}EOF\n" in dry.stdout
+    script = (tmp_path / "r" / ".slurm" / "train-array.sbatch").read_text()
+    assert script in dry.stdout and str(job_file) in recorded[-2][-1] + script
 
 
 def test_a_task_runs_the_job_file_it_is_given_and_a_bad_one_is_one_line(tmp_path):
