@@ -11,7 +11,7 @@ from registry import LocalRegistry
 from registry.layout import jobs_dir
 from zoo.errors import UnknownDataset, suggest
 from zoo.labels import parse_labels
-from zoo.specs import BUILTIN_SPECS, DatasetSpec, builtin_spec
+from zoo.specs import BUILTIN_SPECS, DatasetSpec
 
 from . import preempt
 from .data import DataSource
@@ -29,15 +29,14 @@ log = logging.getLogger(__name__)
 
 
 def _spec(src: DataSource) -> DatasetSpec:
+    """The data set's spec at the shape the job trains: a built-in one (resized where it is resizable), or a user
+    folder tree's."""
     dataset = src.dataset
-    spec = builtin_spec(dataset)
-    if spec is not None and dataset != "imagenet1k":
-        return spec
-    if spec is None and src.data is None:
+    if src.builtin is not None:
+        return dataclasses.replace(src.builtin.spec, image_shape=src.image_shape())
+    if src.data is None:
         raise UnknownDataset(f"unknown dataset {dataset!r}{suggest(dataset, BUILTIN_SPECS)}; "
                              "for your own class-per-folder images pass --data PATH --name NAME")
-    if spec is not None:  # ImageNet: its names and WordNet ids, at the resolution asked for
-        return dataclasses.replace(spec, image_shape=src.image_shape())
     return DatasetSpec(dataset, src.class_names(), src.image_shape())
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from zoo.nets import WIDTH_PRESETS, NetConfig
 from zoo.nets import names as arch_names
 
+from . import losses
 from .augment import parse_policy
 from .errors import InvalidTrainConfig
 
@@ -17,13 +18,7 @@ __all__ = ["TrainConfig", "parse_duration"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PRECISIONS = ("auto", "fp32", "bf16")
-LOSSES = ("wgan-gp", "dcgan")
-# The DC-GAN baseline's defaults: the recipe of the paper authors' earlier parallel DC-GAN code (Lupo Pasini,
-# Gabbi, Yin, Perotto, Laanait 2021): Adam 1e-4 with betas (0.5, 0.999), batch 100, one discriminator
-# step per generator step, batch norm in the discriminator.
-# It has no warm start: the paper's baseline trains every label from scratch.
-LOSS_RECIPES: dict[str, dict[str, Any]] = {"dcgan": {"lr": 1e-4, "betas": (0.5, 0.999), "batch_size": 100,
-                                                     "n_critic": 1, "warm_start": 0.0}}
+LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
@@ -53,8 +48,8 @@ class TrainConfig:
     """How one label's generator is trained. ``zoo train`` builds its options from the fields that carry a
     flag (``training.options``); a run saves this with its record (``TrainJob``)."""
     budget_s: float = _opt(300.0, "--budget", "Wall-clock budget per label: 90s, 10m, 2h.", duration=True)
-    loss: str = _opt("wgan-gp", "--loss", "wgan-gp: Wasserstein with gradient penalty. dcgan: the paper's baseline, "
-                     "non-saturating logistic loss with its own recipe defaults (see README).", choices=LOSSES)
+    loss: str = _opt(LOSSES[0], "--loss", ". ".join(f"{x}: {losses.get(x).description}" for x in LOSSES) + ".",
+                     choices=LOSSES)
     arch: str = _opt("dcgan", "--arch", "Architecture family: dcgan | resnet.")
     preset: str = _opt("small", "--preset", "Width preset: tiny | small | base.")
     latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
@@ -96,7 +91,7 @@ class TrainConfig:
                 object.__setattr__(self, name, float(v))
         checks = [
             ("budget_s", self.budget_s > 0, "a duration above 0 seconds"),
-            ("loss", self.loss in LOSSES, f"one of {', '.join(LOSSES)}"),
+            ("loss", self.loss in losses.names(), f"one of {', '.join(losses.names())}"),
             ("arch", self.arch in arch_names(), f"one of {', '.join(arch_names())}"),
             ("preset", self.preset in WIDTH_PRESETS, f"one of {', '.join(WIDTH_PRESETS)}"),
             ("latent_dim", _int(self.latent_dim) and self.latent_dim > 0, "a positive integer"),
@@ -125,14 +120,16 @@ class TrainConfig:
 
     @classmethod
     def for_loss(cls, loss: str = "wgan-gp", *, mode: str = "per-label", **fields: Any) -> TrainConfig:
-        """The config of ``loss`` trained in ``mode`` with their recipes' defaults (``LOSS_RECIPES``,
+        """The config of ``loss`` trained in ``mode`` with their recipes' defaults (the loss's ``recipe``,
         ``MODE_RECIPES``), then ``fields`` on top."""
-        return cls(loss=loss, **{**LOSS_RECIPES.get(loss, {}), **MODE_RECIPES.get(mode, {}), **fields})
+        recipe = losses.get(loss).recipe if loss in losses.names() else {}  # an unknown one is refused below
+        return cls(loss=loss, **{**recipe, **MODE_RECIPES.get(mode, {}), **fields})
 
     def net_config(self, image_shape: tuple[int, int, int]) -> NetConfig:
         cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],
                                latent_dim=self.latent_dim)
-        return dataclasses.replace(cfg, critic_norm="batch") if self.loss == "dcgan" else cfg
+        norm = losses.get(self.loss).critic_norm
+        return dataclasses.replace(cfg, critic_norm=norm) if norm else cfg
 
     def label_seed(self, label: int) -> int:
         return self.seed * 1_000_003 + label

@@ -24,6 +24,7 @@ import torch
 from registry.atomic import atomic_write_bytes
 from registry.layout import cache_dir
 
+from . import losses
 from .config import TrainConfig
 from .data import DataSource, load_labels
 from .errors import InvalidTrainConfig
@@ -67,9 +68,10 @@ class TrainJob:
             raise InvalidTrainConfig(f"TrainJob.labels: expected class indices >= 0, got {self.labels!r}")
         if not os.path.isabs(self.registry):
             raise InvalidTrainConfig(f"TrainJob.registry: expected an absolute path, got {self.registry!r}")
-        if self.mode == "conditional" and self.config.loss != "wgan-gp":
+        if self.mode == "conditional" and not losses.get(self.config.loss).conditional:
+            able = [x for x in losses.names() if losses.get(x).conditional]
             raise InvalidTrainConfig(f"--loss {self.config.loss} trains per-label generators only (the paper's "
-                                     "baseline); the conditional baseline is a WGAN-GP: use --loss wgan-gp")
+                                     f"baseline); the conditional baseline takes --loss {' or '.join(able)}")
         if self.mode == "conditional" and (self.config.warm_start or self.warm_start_from):
             raise InvalidTrainConfig("--warm-start fans a shared start out to per-label generators; the conditional "
                                      "baseline is one model: use --mode per-label, or no warm start")

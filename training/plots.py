@@ -6,7 +6,9 @@ import logging
 from pathlib import Path
 
 from registry import LocalRegistry
+from registry.layout import RUN_CONFIG, RUN_STATS
 
+from . import losses
 from .errors import DataNotFound
 
 __all__ = ["read_stats", "plot_training"]
@@ -14,12 +16,20 @@ __all__ = ["read_stats", "plot_training"]
 log = logging.getLogger(__name__)
 
 
+def run_loss(folder: Path) -> str | None:
+    """The loss a run trained with, from its record (None: no readable record)."""
+    try:
+        return json.loads((folder / RUN_CONFIG).read_text(encoding="utf-8"))["job"]["config"]["loss"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def read_stats(registry: Path, dataset: str) -> dict[str, list[dict]]:
-    """stats.jsonl lines by run: the label index ('7'), or 'conditional' for the baseline."""
+    """Stats lines by run: the label index ('7'), or 'conditional' for the baseline."""
     reg = LocalRegistry(registry)
     out: dict[str, list[dict]] = {}
     for key, folder in reg.runs(dataset).items():
-        f = folder / "stats.jsonl"
+        f = folder / RUN_STATS
         if not f.is_file():
             continue
         lines = []
@@ -43,11 +53,12 @@ def plot_training(registry: Path, dataset: str, out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     stats = read_stats(registry, dataset)
-    dcgan = any("loss_d" in ln for lines in stats.values() for ln in lines)
-    panels = ([("loss_d", "discriminator loss"), ("loss_g", "generator loss (non-saturating)"),
-               ("d_real", "D(real): mean probability")] if dcgan else
-              [("wasserstein", "Wasserstein estimate  E[D(real)] - E[D(fake)]"), ("loss_g", "generator loss"),
-               ("gp", "gradient penalty")])
+    runs = LocalRegistry(registry).runs(dataset)
+    used = sorted({run_loss(runs[key]) or losses.names()[0] for key in stats})
+    if len(used) > 1:  # their stats differ: one plot per loss
+        raise DataNotFound(f"{dataset!r} in {registry} was trained with several losses ({', '.join(used)}): "
+                           "expected runs of one loss to plot together")
+    panels = losses.get(used[0]).stats
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), constrained_layout=True)
     cmap = plt.get_cmap("tab10" if len(stats) <= 10 else "viridis")
     for i, (label, lines) in enumerate(sorted(stats.items(), key=lambda kv: (not kv[0].isdigit(), kv[0].zfill(9)))):
@@ -62,7 +73,7 @@ def plot_training(registry: Path, dataset: str, out: Path) -> Path:
         ax.grid(alpha=0.3)
     if len(stats) <= 20:
         axes[0].legend(title="label", fontsize=7, ncol=2)
-    fig.suptitle(f"{dataset}: per-label {'DC-GAN' if dcgan else 'WGAN-GP'} training ({len(stats)} labels)")
+    fig.suptitle(f"{dataset}: per-label training with loss {used[0]} ({len(stats)} labels)")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)

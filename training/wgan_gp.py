@@ -21,7 +21,7 @@ from zoo.nets import NetConfig, build_critic, build_generator
 from . import preempt
 from .augment import augment, parse_policy
 from .config import TrainConfig
-from .losses import critic_loss, generator_loss
+from . import losses
 from .preempt import Preempted
 from .speed import autocast, use_bf16
 
@@ -110,6 +110,7 @@ class _Step:
         policy = parse_policy(cfg.augment)
         # The critic as training calls it: D itself, or D of differentiably augmented images (DiffAugment).
         self.critic = state.D if not policy else (lambda x, y=None: state.D(augment(x, policy, state.rng), y))
+        self.loss = losses.get(cfg.loss)
         self.ema_params, self.g_params = list(state.G_ema.parameters()), list(G.parameters())
         self.buffer_pairs = list(zip(state.G_ema.buffers(), G.buffers()))
 
@@ -125,8 +126,8 @@ class _Step:
         with autocast(self.device, self.amp):
             with torch.no_grad():
                 fake = self.G_run(z, y).float()
-            loss_d, logged = critic_loss(cfg.loss, self.critic, real, fake, y, eps,
-                                         cfg.gp_weight * cfg.gp_every if lazy else 0.0)
+            loss_d, logged = self.loss.critic_loss(self.critic, real, fake, y, eps,
+                                                   cfg.gp_weight * cfg.gp_every if lazy else 0.0)
         state.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         state.opt_d.step()
@@ -139,7 +140,7 @@ class _Step:
              if self.labels is not None else None)
         state.D.requires_grad_(False)
         with autocast(self.device, self.amp):
-            loss_g = generator_loss(cfg.loss, self.critic(self.G_run(z, y), y))
+            loss_g = self.loss.generator_loss(self.critic(self.G_run(z, y), y))
         state.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         state.opt_g.step()

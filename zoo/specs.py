@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import classnames
+from . import builtin
 from .errors import AmbiguousLabel, InvalidConfig, LabelOutOfRange, UnknownLabel, suggest
 
 __all__ = ["DatasetSpec", "BUILTIN_SPECS", "builtin_spec"]
@@ -81,28 +80,9 @@ def _name_table(names: tuple[str, ...], ids: tuple[str, ...]) -> dict[str, tuple
     return table
 
 
-def _spec(name: str, names: tuple[str, ...], shape: tuple[int, int, int], description: str) -> Callable[[], DatasetSpec]:
-    return lambda: DatasetSpec(name, names, shape, description)
+BUILTIN_SPECS = builtin.names()  # each built-in data set is a module of zoo.builtin
 
 
-def _imagenet() -> DatasetSpec:
-    return DatasetSpec("imagenet1k", classnames.imagenet1k_names(), (3, 64, 64),
-                       "ImageNet-1k (ILSVRC 2012), resized to 64 px by default", classnames.imagenet1k_wnids())
-
-
-# Built lazily: ImageNet's names come from torchvision, whose import is slow.
-_BUILDERS: dict[str, Callable[[], DatasetSpec]] = {
-    "fashion-mnist": _spec("fashion-mnist", classnames.FASHION_MNIST, (1, 28, 28), "Zalando Fashion-MNIST, 28x28 grey"),
-    "mnist": _spec("mnist", classnames.MNIST, (1, 28, 28), "MNIST handwritten digits, 28x28 grey"),
-    "digits": _spec("digits", classnames.DIGITS, (1, 8, 8), "scikit-learn's 8x8 handwritten digits"),
-    "cifar10": _spec("cifar10", classnames.CIFAR10, (3, 32, 32), "CIFAR-10, 32x32 colour"),
-    "cifar100": _spec("cifar100", classnames.CIFAR100, (3, 32, 32), "CIFAR-100 fine labels, 32x32 colour"),
-    "imagenet1k": _imagenet,
-}
-BUILTIN_SPECS = tuple(_BUILDERS)
-
-
-@functools.lru_cache(maxsize=None)
 def builtin_spec(name: str) -> DatasetSpec | None:
-    build = _BUILDERS.get(name)
-    return build() if build else None
+    known = builtin.find(name)
+    return known.spec if known is not None else None

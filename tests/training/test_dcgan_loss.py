@@ -15,7 +15,7 @@ from registry import LocalRegistry, verify
 from training.config import TrainConfig
 from training.errors import InvalidTrainConfig
 from training.job import TrainJob
-from training.losses import critic_loss, generator_loss
+from training import losses
 from zoo.cli import main
 from zoo.loading import generator_from_file
 from zoo.nets import NetConfig, build_critic
@@ -36,14 +36,14 @@ def images(*firsts: float) -> torch.Tensor:
 
 def test_dcgan_losses_on_known_logits():
     eps = torch.zeros(2, 1, 1, 1)
-    loss, logged = critic_loss("dcgan", Fixed(), images(0.0, 2.0), images(0.0, -2.0), None, eps, 10.0)
+    loss, logged = losses.get("dcgan").critic_loss(Fixed(), images(0.0, 2.0), images(0.0, -2.0), None, eps, 10.0)
     # softplus(-real) + softplus(fake), each averaged: real logits 0, 2; fake logits 0, -2
     sp = lambda v: math.log1p(math.exp(v))  # noqa: E731
     assert loss.item() == pytest.approx((sp(0) + sp(-2)) / 2 + (sp(0) + sp(-2)) / 2)
     assert logged["d_real"].item() == pytest.approx((0.5 + 1 / (1 + math.exp(-2))) / 2)
-    assert generator_loss("dcgan", torch.tensor([0.0, 3.0])).item() == pytest.approx((sp(0) + sp(-3)) / 2)
-    assert generator_loss("wgan-gp", torch.tensor([1.0, 3.0])).item() == pytest.approx(-2.0)
-    loss, logged = critic_loss("wgan-gp", Fixed(), images(1.0, 3.0), images(0.0, 0.0), None, eps, 0.0)
+    assert losses.get("dcgan").generator_loss(torch.tensor([0.0, 3.0])).item() == pytest.approx((sp(0) + sp(-3)) / 2)
+    assert losses.get("wgan-gp").generator_loss(torch.tensor([1.0, 3.0])).item() == pytest.approx(-2.0)
+    loss, logged = losses.get("wgan-gp").critic_loss(Fixed(), images(1.0, 3.0), images(0.0, 0.0), None, eps, 0.0)
     assert logged["wasserstein"].item() == pytest.approx(2.0) and loss.item() == pytest.approx(-2.0)
 
 

@@ -13,7 +13,7 @@ from registry.layout import run_dir
 from training.augment import augment, color, cutout, parse_policy, translation
 from training.config import TrainConfig
 from training.errors import InvalidTrainConfig
-from training.losses import gradient_penalty
+from training.losses.wgan_gp import gradient_penalty
 from training.wgan_gp import new_state, train_steps
 from zoo.cli import main
 

@@ -4,6 +4,8 @@
     images = load_label("cifar10", 3, data="/data/cifar")        # python batches
     images = load_label("imagenet1k", 281, data="/data/imagenet/train", resolution=64)
     images = load_label("my-set", 0, data="/data/my-set", resolution=64)   # class-per-folder tree
+
+Built-in data sets load through their own module (``zoo.builtin``); anything else is a class-per-folder tree.
 """
 from __future__ import annotations
 
@@ -15,22 +17,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zoo.specs import builtin_spec
+from zoo import builtin
+from zoo.builtin.fashion_mnist import DEBIAN_FASHION_MNIST
 
 from ..errors import DataNotFound, EmptyLabel
-from .cifar import load_cifar
 from .decoded import decoded_folder
 from .folders import class_folders
-from .idx import find_idx, read_idx
-from .imagenet import synset_folder, synset_folders
 
 __all__ = ["DataSource", "load_label", "load_labels", "DEBIAN_FASHION_MNIST"]
 
 log = logging.getLogger(__name__)
-DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-FOLDER_RESOLUTION = 64  # ImageNet and user folders are resized to this unless told otherwise
+FOLDER_RESOLUTION = 64  # user folder trees are resized to this unless told otherwise
 SPLITS = ("train", "test")
-DIGITS_TRAIN = 1437  # scikit-learn's digits have no split: the first 80 % train, the rest test
 
 
 @dataclass(frozen=True)
@@ -40,24 +38,29 @@ class DataSource:
     resolution: int | None = None  # resize target for folder trees (ImageNet, user sets)
     channels: int = 3  # for user folder trees: 1 (grey) or 3
 
+    @property
+    def builtin(self) -> builtin.BuiltinSet | None:
+        """The built-in data set of this name (None: a user's class-per-folder tree)."""
+        return builtin.find(self.dataset)
+
     def class_names(self) -> tuple[str, ...]:
-        spec = builtin_spec(self.dataset)
-        if spec is not None:
-            return spec.class_names
+        if self.builtin is not None:
+            return self.builtin.spec.class_names
         return tuple(p.name for p in class_folders(self._need_data()))
 
     def labels_present(self) -> tuple[int, ...]:
-        """The labels this data holds: ImageNet's synsets present under ``data``; every class otherwise."""
-        if self.dataset == "imagenet1k":
-            return tuple(sorted(synset_folders(self._need_data())))
+        """The labels this data holds: those its folder holds where it may hold a subset (ImageNet's synsets);
+        every class otherwise."""
+        if self.builtin is not None and self.builtin.labels_present is not None:
+            return self.builtin.labels_present(self._need_data())
         return tuple(range(len(self.class_names())))
 
     def image_shape(self) -> tuple[int, int, int]:
-        spec = builtin_spec(self.dataset)
-        if spec is not None and self.dataset != "imagenet1k":
-            return spec.image_shape
-        res = self.resolution or FOLDER_RESOLUTION
-        return (3 if spec is not None else self.channels, res, res)
+        known = self.builtin
+        if known is not None and not known.resizable:
+            return known.image_shape
+        res = self.resolution or (known.image_shape[1] if known is not None else FOLDER_RESOLUTION)
+        return (known.image_shape[0] if known is not None else self.channels, res, res)
 
     def _need_data(self) -> Path:
         if self.data is None:
@@ -92,34 +95,13 @@ def load_labels(dataset: str, labels: tuple[int, ...], *, data: str | None = Non
 
 
 def _load(src: DataSource, label: int, split: str, cache: Path | None) -> np.ndarray:
-    name = src.dataset
-    if name in ("fashion-mnist", "mnist"):
-        root = src.data or (DEBIAN_FASHION_MNIST if name == "fashion-mnist" else None)
-        if root is None:
-            src._need_data()
-        sub = ("FashionMNIST",) if name == "fashion-mnist" else ("MNIST",)
-        prefix = "train" if split == "train" else "t10k"
-        images = read_idx(find_idx(Path(root), f"{prefix}-images-idx3-ubyte", sub))
-        labels = read_idx(find_idx(Path(root), f"{prefix}-labels-idx1-ubyte", sub))
-        return images[labels == label][:, None]  # (N, 1, 28, 28)
-    if name == "digits":
-        from sklearn.datasets import load_digits  # ships with scikit-learn: no download
-
-        d = load_digits()
-        part = slice(0, DIGITS_TRAIN) if split == "train" else slice(DIGITS_TRAIN, None)
-        images, targets = d.images[part], d.target[part]
-        return (images[targets == label] * (255 / 16)).round().astype(np.uint8)[:, None]  # 0..16 -> 0..255
-    if name in ("cifar10", "cifar100"):
-        return load_cifar(name, src._need_data(), label, split)
+    if src.builtin is not None:
+        data = Path(src.data).expanduser() if src.data is not None else None
+        return src.builtin.load(data, label, split, src.image_shape(), cache)
     if split != "train":
-        raise DataNotFound(f"{name}: class-per-folder trees have only a train split")
-    shape = src.image_shape()
-    if name == "imagenet1k":
-        folder = synset_folder(src._need_data(), label)
-    else:
-        folders = class_folders(src._need_data())
-        if not 0 <= label < len(folders):
-            raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of "
-                             f"0..{len(folders) - 1}")
-        folder = folders[label]
-    return decoded_folder(folder, resolution=shape[1], channels=shape[0], cache=cache)
+        raise DataNotFound(f"{src.dataset}: class-per-folder trees have only a train split")
+    shape, folders = src.image_shape(), class_folders(src._need_data())
+    if not 0 <= label < len(folders):
+        raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of "
+                         f"0..{len(folders) - 1}")
+    return decoded_folder(folders[label], resolution=shape[1], channels=shape[0], cache=cache)

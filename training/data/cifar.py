@@ -22,12 +22,6 @@ _ALLOWED = {
     ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
 }
 
-_LAYOUT = {  # dataset -> (folder, train files, test files, label key)
-    "cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)], ["test_batch"], b"labels"),
-    "cifar100": ("cifar-100-python", ["train"], ["test"], b"fine_labels"),
-}
-
-
 class _SafeUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _ALLOWED:
@@ -45,9 +39,11 @@ def _read(path: Path) -> dict:
     return {k.encode() if isinstance(k, str) else k: v for k, v in obj.items()}
 
 
-def load_cifar(dataset: str, root: Path, label: int, split: str = "train") -> np.ndarray:
-    """The images of one label of a split, uint8 (N, 3, 32, 32)."""
-    folder_name, train_files, test_files, label_key = _LAYOUT[dataset]
+def load_cifar(dataset: str, layout: tuple[str, list[str], list[str], bytes], root: Path, label: int,
+               split: str = "train") -> np.ndarray:
+    """The images of one label of a split, uint8 (N, 3, 32, 32); ``layout``: the set's folder, train files, test
+    files and label key (``zoo.builtin.cifar``)."""
+    folder_name, train_files, test_files, label_key = layout
     files = train_files if split == "train" else test_files
     folder = root / folder_name if (root / folder_name).is_dir() else root
     missing = [f for f in files if not (folder / f).is_file()]

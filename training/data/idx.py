@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DataNotFound
 
-__all__ = ["read_idx", "find_idx"]
+__all__ = ["load_idx_label", "read_idx", "find_idx"]
 
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -36,3 +36,11 @@ def find_idx(root: Path, stem: str, subdirs: tuple[str, ...]) -> Path:
             if (folder / name).is_file():
                 return folder / name
     raise DataNotFound(f"no {stem}[.gz] under {root}; looked in {', '.join(str(f) for f in folders)}")
+
+
+def load_idx_label(root: Path, subdir: str, label: int, split: str) -> np.ndarray:
+    """The images of one label of an MNIST-style IDX split, uint8 (N, 1, H, W)."""
+    prefix = "train" if split == "train" else "t10k"
+    images = read_idx(find_idx(Path(root), f"{prefix}-images-idx3-ubyte", (subdir,)))
+    labels = read_idx(find_idx(Path(root), f"{prefix}-labels-idx1-ubyte", (subdir,)))
+    return images[labels == label][:, None]

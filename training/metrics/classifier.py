@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from registry import LocalRegistry
+from zoo import builtin
 from zoo.version import __version__
 
 from ..errors import DataNotFound
@@ -18,12 +19,13 @@ from ..errors import DataNotFound
 __all__ = ["DomainClassifier", "classifier_name", "train_classifier", "load_classifier", "accuracy"]
 
 log = logging.getLogger(__name__)
-_SHORT = {"fashion-mnist": "fmnist"}
 
 
 def classifier_name(dataset: str) -> str:
     """Names the features in metric names: fid_fmnistnet, recall_cifar10net, ..."""
-    return _SHORT.get(dataset, dataset.replace("-", "").replace(".", "").replace("_", "")) + "net"
+    known = builtin.find(dataset)
+    short = known.short_name if known is not None and known.short_name else None
+    return (short or dataset.replace("-", "").replace(".", "").replace("_", "")) + "net"
 
 
 @dataclass(frozen=True)

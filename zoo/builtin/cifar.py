@@ -1,21 +1,10 @@
-"""Class names of the built-in data sets, as their own distributions name them."""
+"""CIFAR-10 and CIFAR-100 (fine labels): 60,000 32x32 colour images each, the python version of the data set
+(pickled batches, read by a restricted unpickler that admits only dicts and numpy arrays)."""
 from __future__ import annotations
 
-from importlib import resources
-
-__all__ = ["FASHION_MNIST", "MNIST", "DIGITS", "CIFAR10", "CIFAR100", "imagenet1k_names", "imagenet1k_wnids"]
-
-FASHION_MNIST = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-
-# torchvision's MNIST.classes
-MNIST = ("0 - zero", "1 - one", "2 - two", "3 - three", "4 - four",
-         "5 - five", "6 - six", "7 - seven", "8 - eight", "9 - nine")
-
-DIGITS = tuple(str(i) for i in range(10))  # scikit-learn's load_digits().target_names
+from . import BuiltinSet, register
 
 CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-
 # The fine labels of CIFAR-100 in index order (meta file 'fine_label_names').
 CIFAR100 = (
     "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle",
@@ -29,16 +18,23 @@ CIFAR100 = (
     "squirrel", "streetcar", "sunflower", "sweet_pepper", "table", "tank", "telephone", "television", "tiger",
     "tractor", "train", "trout", "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm",
 )
+# name -> (folder, train files, test files, label key)
+LAYOUT = {"cifar10": ("cifar-10-batches-py", [f"data_batch_{i}" for i in range(1, 6)], ["test_batch"], b"labels"),
+          "cifar100": ("cifar-100-python", ["train"], ["test"], b"fine_labels")}
 
 
-def imagenet1k_names() -> tuple[str, ...]:
-    """The 1,000 ImageNet class names that ship inside torchvision (no download)."""
-    from torchvision.models import ResNet50_Weights  # lazy: torchvision import costs ~1 s
+def _loader(name: str):
+    def load(data, label, split, shape, cache):
+        from training.data.cifar import load_cifar
+        from training.errors import DataNotFound
 
-    return tuple(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+        if data is None:
+            raise DataNotFound(f"dataset {name!r} needs --data PATH: expected the folder that holds "
+                               f"{LAYOUT[name][0]}")
+        return load_cifar(name, LAYOUT[name], data, label, split)
+    return load
 
 
-def imagenet1k_wnids() -> tuple[str, ...]:
-    """The 1,000 WordNet ids of ImageNet-1k in the standard label order (sorted; 281 = n02123045, tabby)."""
-    text = resources.files("zoo").joinpath("facts", "imagenet1k_wnids.txt").read_text(encoding="ascii")
-    return tuple(text.split())
+register(BuiltinSet("cifar10", "CIFAR-10, 32x32 colour", lambda: CIFAR10, (3, 32, 32), _loader("cifar10")))
+register(BuiltinSet("cifar100", "CIFAR-100 fine labels, 32x32 colour", lambda: CIFAR100, (3, 32, 32),
+                    _loader("cifar100")))

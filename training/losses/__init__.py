@@ -1,0 +1,54 @@
+"""The adversarial losses a generator can be trained with, by name: each is one module of this package that
+registers a ``Loss`` (its functions, its recipe defaults, its critic's normalisation and the stats it logs).
+Adding a loss is one new module here; nothing else names a loss.
+
+    from training import losses
+    loss = losses.get("wgan-gp")
+    loss_d, logged = loss.critic_loss(D, real, fake, y, eps, gp_weight)
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+__all__ = ["Loss", "register", "get", "names"]
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    description: str  # one line, for `zoo train --help`
+    # (D, real, fake, y, eps, gp_weight) -> (the critic's loss, what to log of it)
+    critic_loss: Callable[..., tuple[torch.Tensor, dict[str, torch.Tensor]]]
+    generator_loss: Callable[[torch.Tensor], torch.Tensor]  # the critic's scores of the fakes (B,) -> loss
+    stats: tuple[tuple[str, str], ...]  # the logged values a plot shows: (key, title), generator loss included
+    recipe: dict[str, Any] = field(default_factory=dict)  # TrainConfig defaults this loss trains with
+    critic_norm: str | None = None  # the critic's normalisation when the architecture's default does not fit
+    conditional: bool = True  # whether the one-model conditional baseline may use it
+
+
+_LOSSES: dict[str, Loss] = {}
+
+
+def register(loss: Loss) -> Loss:
+    if loss.name in _LOSSES:
+        raise ValueError(f"loss {loss.name!r} is registered already")
+    _LOSSES[loss.name] = loss
+    return loss
+
+
+def get(name: str) -> Loss:
+    try:
+        return _LOSSES[name]
+    except KeyError:
+        raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(_LOSSES)}") from None
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_LOSSES)
+
+
+from . import wgan_gp, dcgan  # noqa: E402,F401 - each registers itself; the first is the default

@@ -1,0 +1,64 @@
+"""The built-in data sets, by name. Each is one module of this package that registers a ``BuiltinSet``: its
+name, class names, image shape, default resolution and loader. Adding a built-in data set is one new module
+here (and its name in ``MODULES``); nothing else names one.
+
+Loaders run only when training reads images, and import ``training.data``'s readers when called: a core
+install (sampling only) never imports training. Class names that need a slow import (ImageNet's come from
+torchvision) are built on first use.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["BuiltinSet", "register", "find", "names"]
+
+# (data folder or None, label, split "train"/"test", image shape (C, H, W), decode cache or None) -> uint8 (N, C, H, W)
+Loader = Callable[[Path | None, int, str, tuple[int, int, int], Path | None], Any]
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltinSet:
+    name: str
+    description: str
+    class_names: Callable[[], tuple[str, ...]]
+    image_shape: tuple[int, int, int]  # (C, H, W) of its images, or of its generators by default when resizable
+    load: Loader
+    resizable: bool = False  # images are resized to --resolution (default image_shape's); fixed-size sets are not
+    class_ids: Callable[[], tuple[str, ...]] | None = None  # unique ids that also name the classes
+    labels_present: Callable[[Path], tuple[int, ...]] | None = None  # a data folder may hold a subset of the classes
+    short_name: str | None = None  # in metric names (fid_fmnistnet); default: the name without punctuation
+
+    @functools.cached_property
+    def spec(self):  # -> zoo.specs.DatasetSpec
+        from ..specs import DatasetSpec
+
+        return DatasetSpec(self.name, self.class_names(), self.image_shape, self.description,
+                           self.class_ids() if self.class_ids else ())
+
+
+_SETS: dict[str, BuiltinSet] = {}
+MODULES = ("fashion_mnist", "mnist", "digits", "cifar", "imagenet1k")  # listing order
+
+
+def register(dataset: BuiltinSet) -> BuiltinSet:
+    if dataset.name in _SETS:
+        raise ValueError(f"built-in data set {dataset.name!r} is registered already")
+    _SETS[dataset.name] = dataset
+    return dataset
+
+
+def find(name: str) -> BuiltinSet | None:
+    return _SETS.get(name)
+
+
+def names() -> tuple[str, ...]:
+    return tuple(_SETS)
+
+
+for _module in MODULES:
+    importlib.import_module(f"{__name__}.{_module}")
