@@ -36,8 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compare_report import write_report  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
+from registry.layout import RUN_CONFIG  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
-from training.job import LabelJob, TrainJob  # noqa: E402
+from training.job import LabelJob, TrainJob, describe_differences  # noqa: E402
 from training.metrics import check_provenance, classifier_extractor, evaluate  # noqa: E402
 from training.pool import train_jobs  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
@@ -101,21 +102,17 @@ def plan(args: argparse.Namespace, work: Path) -> list[Run]:
 
 
 def reused_results(run: Run, labels: tuple[int, ...], preset: str) -> dict:
-    """A run trained elsewhere counts only if every label's recorded job is the one this comparison would
-    have run (same data set, labels, mode and config, apart from how often it logged and checkpointed)."""
+    """A run trained elsewhere counts only if every label was trained under the identity this comparison would
+    have given it (``TrainJob.identity``: what shapes the weights, nothing else)."""
     reg, want = LocalRegistry(run.root), run.job(labels, preset)
-    ignore = {"tick_s", "checkpoint_s"}
-
-    def essence(job: dict) -> dict:
-        return {**{k: job[k] for k in ("dataset", "labels", "mode", "max_images")},
-                "config": {k: v for k, v in job["config"].items() if k not in ignore}}
-
     metas = []
     for label in labels:
-        recorded = json.loads((reg.run_dir(DATASET, label) / "config.json").read_text())["job"]
-        if essence(recorded) != essence(want.to_json()):
+        record = json.loads((reg.run_dir(DATASET, label) / RUN_CONFIG).read_text())
+        expected = json.loads(json.dumps(want.identity(label)))
+        diff = describe_differences(record.get("identity") or {}, expected)
+        if diff:
             raise SystemExit(f"--reuse {run.root}: label {label} was trained by another job than {run.method} at "
-                             f"{run.budget:g} s: {essence(recorded)} != {essence(want.to_json())}")
+                             f"{run.budget:g} s: {'; '.join(diff)}")
         metas.append(reg.read_meta(DATASET, label))
     return {"steps": [m.steps for m in metas], "seconds": [round(m.seconds, 1) for m in metas],
             "pool_wall_seconds": None, "reused_from": str(run.root)}

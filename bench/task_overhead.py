@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from registry.layout import RUN_TIMING, run_dir
 from training.config import TrainConfig
 from training.data.fmnist_tree import write_class_tree
 from training.job import TrainJob
@@ -37,8 +38,7 @@ def one_task(tree: Path, labels: int, args: argparse.Namespace, work: Path) -> d
     subprocess.run([sys.executable, "-m", "zoo", "train", "--job", str(path), "--no-progress"], check=True,
                    capture_output=True, env=env, cwd=work)
     wall = time.time() - start
-    timings = [json.loads((registry / "fmnist16" / "runs" / f"label-{k:05d}" / "timing.json").read_text())
-               for k in range(labels)]
+    timings = [json.loads((run_dir(registry, "fmnist16", k) / RUN_TIMING).read_text()) for k in range(labels)]
     trained = sum(t["train_s"] for t in timings)
     per_label = {p: statistics.mean(t.get(p, 0.0) for t in timings) for p in PARTS}
     return {"labels": labels, "wall_s": round(wall, 2), "train_s": round(trained, 2),

@@ -15,6 +15,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
+from registry.layout import RUN_CONFIG, RUN_STATS  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 
 
@@ -38,9 +39,9 @@ def main() -> None:
     for key, run in src.runs(args.dataset).items():
         label = None if key == "conditional" else int(key)
         dst.run_dir(args.dataset, label).mkdir(parents=True, exist_ok=True)
-        for name in ("config.json", "stats.jsonl"):
+        for name in (RUN_CONFIG, RUN_STATS):
             shutil.copy2(run / name, dst.run_dir(args.dataset, label) / name)
-        images.append(json.loads((run / "config.json").read_text())["images"])
+        images.append(json.loads((run / RUN_CONFIG).read_text())["images"])
     _, classifier = src.read_extra(args.dataset, "classifier")
     dst.write_record(args.dataset, {
         "command": args.command, "budget_per_label": args.budget, "reproduce": "scripts/make_bundled_zoo.sh",

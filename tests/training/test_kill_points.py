@@ -21,7 +21,7 @@ LABELS = [1, 2]
 
 
 def command(out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "zoo", "train", "fashion-mnist", "--labels", "1,2", "--budget", "3s",
+    return [sys.executable, "-m", "zoo", "train", "fashion-mnist", "--labels", "1,2", "--budget", "1s",
             "--checkpoint-every", "0.05s", "--preset", "tiny", "--batch-size", "16", "--out", str(out),
             "--no-progress", "--warm-start", "0", *extra]
 

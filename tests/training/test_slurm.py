@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import requires
 from click.testing import CliRunner
 from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
 
@@ -107,7 +108,7 @@ def test_without_sbatch_the_error_says_what_to_do(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(slurm_available() is not None, reason=str(slurm_available()))
+@requires(slurm_available())
 def test_a_job_array_on_a_real_cluster_trains_each_label_once_and_indexes(tmp_path, monkeypatch):
     out = tmp_path / "reg"
     with slurm_cluster(tmp_path / "slurm") as env:

@@ -17,17 +17,18 @@ BASE = TrainConfig(preset="tiny", latent_dim=16, batch_size=16, max_steps=3, pre
 
 
 @pytest.fixture(scope="module")
-def images() -> torch.Tensor:
+def images(device: torch.device) -> torch.Tensor:
+    """On the device under test (`--device`, the CPU by default: bench/device_check.sh passes cuda)."""
     g = torch.Generator().manual_seed(0)
-    return (torch.rand(200, 1, 28, 28, generator=g) * 255).to(torch.uint8)
+    return (torch.rand(200, 1, 28, 28, generator=g) * 255).to(torch.uint8).to(device)
 
 
 def train(images: torch.Tensor, **options) -> tuple[dict[str, torch.Tensor], list[dict]]:
     cfg = dataclasses.replace(BASE, **options)
-    state = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=CPU)
+    state = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=images.device)
     ticks: list[dict] = []
     train_steps(state, images, cfg, deadline_s=1e9, on_tick=ticks.append)
-    return {k: v.float() for k, v in state.G.state_dict().items()}, ticks
+    return {k: v.float().cpu() for k, v in state.G.state_dict().items()}, ticks
 
 
 def close(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], atol: float) -> bool:

@@ -162,7 +162,7 @@ def test_the_conditional_baseline_is_one_entry_serving_every_label_through_sampl
 def test_stopping_zoo_train_stops_its_workers(tmp_path):
     out = tmp_path / "reg"
     proc = subprocess.Popen([*ZOO, "train", "fashion-mnist", "--labels", "0-1", "--workers", "2", "--budget", "2m",
-                             "--preset", "tiny", "--out", str(out), "--no-progress"],
+                             "--warm-start", "0", "--preset", "tiny", "--out", str(out), "--no-progress"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     records = [run_dir(out, "fashion-mnist", k) / "config.json" for k in (0, 1)]
     deadline = time.monotonic() + 90
@@ -190,7 +190,7 @@ def test_stopping_zoo_train_stops_its_workers(tmp_path):
 def test_sigterm_checkpoints_at_the_next_step_and_the_rerun_resumes_there(tmp_path):
     """What a scheduler's pre-emption or time limit sends: the only checkpoint is the one SIGTERM asks for."""
     out = tmp_path / "reg"
-    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "4", "--budget", "8s", "--checkpoint-every", "10m",
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "4", "--budget", "4s", "--checkpoint-every", "10m",
            "--preset", "tiny", "--batch-size", "16", "--warm-start", "0", "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stats = run_dir(out, "fashion-mnist", 4) / "stats.jsonl"
