@@ -14,6 +14,8 @@ from typing import Any
 
 import torch
 
+from zoo.named import NameTable
+
 __all__ = ["Loss", "register", "get", "names"]
 
 
@@ -30,25 +32,19 @@ class Loss:
     conditional: bool = True  # whether the one-model conditional baseline may use it
 
 
-_LOSSES: dict[str, Loss] = {}
+_LOSSES: NameTable[Loss] = NameTable("loss")
 
 
 def register(loss: Loss) -> Loss:
-    if loss.name in _LOSSES:
-        raise ValueError(f"loss {loss.name!r} is registered already")
-    _LOSSES[loss.name] = loss
-    return loss
+    return _LOSSES.register(loss.name, loss)
 
 
 def get(name: str) -> Loss:
-    try:
-        return _LOSSES[name]
-    except KeyError:
-        raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(_LOSSES)}") from None
+    return _LOSSES.get(name)
 
 
 def names() -> tuple[str, ...]:
-    return tuple(_LOSSES)
+    return _LOSSES.names()
 
 
 from . import wgan_gp, dcgan  # noqa: E402,F401 - each registers itself; the first is the default

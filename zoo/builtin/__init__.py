@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..named import NameTable
+
 __all__ = ["BuiltinSet", "register", "find", "names"]
 
 # (data folder or None, label, split "train"/"test", image shape (C, H, W), decode cache or None) -> uint8 (N, C, H, W)
@@ -41,23 +43,20 @@ class BuiltinSet:
                            self.class_ids() if self.class_ids else ())
 
 
-_SETS: dict[str, BuiltinSet] = {}
+_SETS: NameTable[BuiltinSet] = NameTable("built-in data set")
 MODULES = ("fashion_mnist", "mnist", "digits", "cifar", "imagenet1k")  # listing order
 
 
 def register(dataset: BuiltinSet) -> BuiltinSet:
-    if dataset.name in _SETS:
-        raise ValueError(f"built-in data set {dataset.name!r} is registered already")
-    _SETS[dataset.name] = dataset
-    return dataset
+    return _SETS.register(dataset.name, dataset)
 
 
 def find(name: str) -> BuiltinSet | None:
-    return _SETS.get(name)
+    return _SETS.find(name)
 
 
 def names() -> tuple[str, ...]:
-    return tuple(_SETS)
+    return _SETS.names()
 
 
 for _module in MODULES:

@@ -1,4 +1,4 @@
-"""Architecture families: one plain dict behind ``register``/``get``. Duplicates raise. The families
+"""Architecture families by name (``zoo.named``): ``register``/``get``; duplicates raise. The families
 (``dcgan``, ``resnet``) register themselves when ``zoo.nets`` imports them, eagerly."""
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from torch import nn
 
-from ..errors import DuplicateArchitecture, UnknownArchitecture, suggest
+from ..errors import DuplicateArchitecture, UnknownArchitecture
+from ..named import NameTable
 
 if TYPE_CHECKING:
     from .config import NetConfig
@@ -30,25 +31,20 @@ class Architecture:
     critic_norms: tuple[str, ...] = ("none",)  # normalisations the critic offers (NetConfig.critic_norm)
 
 
-_ARCHITECTURES: dict[str, Architecture] = {}
+_ARCHITECTURES: NameTable[Architecture] = NameTable("architecture", duplicate=DuplicateArchitecture,
+                                                     unknown=UnknownArchitecture)
 
 
 def register(arch: Architecture) -> Architecture:
-    if arch.name in _ARCHITECTURES:
-        raise DuplicateArchitecture(f"architecture {arch.name!r} is already registered")
-    _ARCHITECTURES[arch.name] = arch
-    return arch
+    return _ARCHITECTURES.register(arch.name, arch)
 
 
 def get(name: str) -> Architecture:
-    try:
-        return _ARCHITECTURES[name]
-    except (KeyError, TypeError):
-        raise UnknownArchitecture(f"unknown architecture {name!r}{suggest(str(name), _ARCHITECTURES)}") from None
+    return _ARCHITECTURES.get(name)
 
 
 def names() -> list[str]:
-    return sorted(_ARCHITECTURES)
+    return sorted(_ARCHITECTURES.names())
 
 
 def build_generator(config: NetConfig) -> nn.Module:
