@@ -3,7 +3,8 @@
 ``WCGAN_ZOO_FAULT=<point>[@<n>]`` makes a process SIGKILL itself the n-th time (default: the first) it reaches
 ``point``, after appending ``<point>@<n> <pid>`` to the file ``WCGAN_ZOO_FAULT_LOG`` (if set). Unset, as it is
 outside those tests, a point costs one comparison. A point name outside ``POINTS``, in the code or in the
-variable, is an error naming the valid ones: a misspelt point would never fire and its test would pass. The points, where a real crash or pre-emption hurts most:
+variable, is an error naming the valid ones: a misspelt point would never fire and its test would pass.
+The points, where a real crash or pre-emption hurts most:
 
 - ``train-step``: between two training steps (checkpoints are behind, the generator is not written yet)
 - ``checkpoint-write``, ``generator-write``, ``extra-write``, ``index-write``: halfway through writing the

@@ -15,7 +15,6 @@ from zoo.loading import save_generator
 from zoo.nets import NetConfig, build_generator
 from zoo.specs import builtin_spec
 
-
 # `make test` sets this: there a component a test needs (SLURM, network namespaces, root) must be present, so
 # a machine where an install step broke fails instead of passing green with tests skipped. A hand-run pytest skips.
 COMPLETE = "WCGAN_ZOO_TESTS_COMPLETE"

@@ -3,9 +3,9 @@ so `make test` runs them too). bench/device_check.sh runs them on an accelerator
 from __future__ import annotations
 
 import torch
+from conftest import add_generator, tiny_config
 
 import zoo
-from conftest import add_generator, tiny_config
 from registry import LocalRegistry
 from training.config import TrainConfig
 from training.job import TrainJob

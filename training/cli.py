@@ -14,8 +14,8 @@ from zoo.labels import parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec
 
 from . import preempt
-from .data import DataSource
 from .agreement import refuse_other_jobs
+from .data import DataSource
 from .errors import InvalidTrainConfig
 from .job import MODES, TrainJob
 from .options import train_config_from, train_config_options
@@ -186,10 +186,10 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
         opts = dataclasses.replace(opts, tasks=len(job.labels))
     log_dir, cfg = jobs_dir(job.registry), job.config
     trains_start = job.uses_shared_start() and not job.warm_start_from
+    start_s = cfg.start_core_seconds(len(job.labels)) / opts.cpus_per_task if trains_start else None
     plan = plan_submission(log_dir / job.file_name(), job.to_text(), opts=opts, n_labels=len(job.labels),
-                           budget_s=cfg.label_budget_s(), registry=Path(job.registry), log_dir=log_dir,
-                           workdir=Path.cwd(),
-                           start_s=cfg.start_core_seconds(len(job.labels)) / opts.cpus_per_task if trains_start else None)
+                           budget_s=cfg.label_budget_s(), start_s=start_s, registry=Path(job.registry),
+                           log_dir=log_dir, workdir=Path.cwd())
     if dry_run:
         click.echo(describe(plan), nl=False)
         return

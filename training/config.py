@@ -48,7 +48,7 @@ class TrainConfig:
     """How one label's generator is trained. ``zoo train`` builds its options from the fields that carry a
     flag (``training.options``); a run saves this with its record (``TrainJob``)."""
     budget_s: float = _opt(300.0, "--budget", "Wall-clock budget per label: 90s, 10m, 2h.", duration=True)
-    loss: str = _opt(LOSSES[0], "--loss", ". ".join(f"{x}: {losses.get(x).description}" for x in LOSSES) + ".",
+    loss: str = _opt(losses.DEFAULT, "--loss", ". ".join(f"{x}: {losses.get(x).description}" for x in LOSSES) + ".",
                      choices=LOSSES)
     arch: str = _opt("dcgan", "--arch", "Architecture family: dcgan | resnet.")
     preset: str = _opt("small", "--preset", "Width preset: tiny | small | base.")

@@ -18,10 +18,9 @@ from torch import nn
 from registry import faults
 from zoo.nets import NetConfig, build_critic, build_generator
 
-from . import preempt
+from . import losses, preempt
 from .augment import augment, parse_policy
 from .config import TrainConfig
-from . import losses
 from .preempt import Preempted
 from .speed import autocast, use_bf16
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import add_generator, requires
+
 from registry import LocalRegistry, StorageFull, read_generator, verify
 from registry.meta import GeneratorMeta
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 
 import zoo
 from registry import LocalRegistry, verify
+from training import losses
 from training.config import TrainConfig
 from training.errors import InvalidTrainConfig
 from training.job import TrainJob
-from training import losses
 from zoo.cli import main
 from zoo.loading import generator_from_file
 from zoo.nets import NetConfig, build_critic

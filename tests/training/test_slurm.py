@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import requires
 from click.testing import CliRunner
+from conftest import requires
 from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
 
 from registry import LocalRegistry, verify

@@ -16,7 +16,9 @@ import torch
 
 from zoo.named import NameTable
 
-__all__ = ["Loss", "register", "get", "names"]
+__all__ = ["Loss", "DEFAULT", "register", "get", "names"]
+
+DEFAULT = "wgan-gp"  # the zoo's method (Lupo Pasini & Yin 2022); the others are baselines
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ def get(name: str) -> Loss:
 
 
 def names() -> tuple[str, ...]:
-    return _LOSSES.names()
+    """The default first, then the others in registration order."""
+    return (DEFAULT, *(n for n in _LOSSES.names() if n != DEFAULT))
 
 
-from . import wgan_gp, dcgan  # noqa: E402,F401 - each registers itself; the first is the default
+from . import dcgan, wgan_gp  # noqa: E402,F401 - each registers itself
