@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/train.py
 	$(PY) bench/train_quality.py
 	$(PY) bench/task_overhead.py
+	$(PY) bench/small_job.py
 	$(PY) bench/decode.py
 
 clean:
