@@ -11,7 +11,8 @@ from typing import Any
 from . import faults
 from .errors import StorageFull
 
-__all__ = ["atomic_write_bytes", "atomic_write_json", "create_json_once", "remove_stale_temporaries", "TEMP_PREFIX"]
+__all__ = ["atomic_write_bytes", "atomic_write_json", "create_json_once", "remove_stale_temporaries", "TEMP_PREFIX",
+           "current_umask"]
 
 TEMP_PREFIX = ".tmp-"
 
@@ -22,6 +23,7 @@ def _write_temporary(path: Path, data: bytes, fault: str | None = None) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}-", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # what open() would give: mkstemp's 0600 would hide shared zoos
         with os.fdopen(fd, "wb") as f:
             f.write(data[:len(data) // 2])
             if fault is not None:
@@ -37,6 +39,20 @@ def _write_temporary(path: Path, data: bytes, fault: str | None = None) -> str:
                               "previous file is as it was. Free some space and run the command again") from None
         raise
     return tmp
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it (os.umask would, for a moment, for every thread)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc (not Linux): the only portable way, briefly racy
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, fault: str | None = None) -> None:

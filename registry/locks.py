@@ -58,7 +58,7 @@ def _lock_file(marker: Path, *, wait: bool) -> Iterator[bool]:
     next_note = time.monotonic()
     while True:
         try:
-            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)  # less the umask
         except FileExistsError:
             if _stale(marker):
                 log.warning("%s: its holder is gone; lock taken over", marker)
