@@ -1,6 +1,6 @@
 """The adversarial losses a generator can be trained with, by name: each is one module of this package that
 registers a ``Loss`` (its functions, its recipe defaults, its critic's normalisation and the stats it logs).
-Adding a loss is one new module here; nothing else names a loss.
+Adding a loss is one new module here (every module of the package is imported); nothing else names a loss.
 
     from training import losses
     loss = losses.get("wgan-gp")
@@ -8,6 +8,8 @@ Adding a loss is one new module here; nothing else names a loss.
 """
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,4 +52,5 @@ def names() -> tuple[str, ...]:
     return (DEFAULT, *(n for n in _LOSSES.names() if n != DEFAULT))
 
 
-from . import dcgan, wgan_gp  # noqa: E402,F401 - each registers itself
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):  # each registers itself
+    importlib.import_module(f"{__name__}.{_module}")

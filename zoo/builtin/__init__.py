@@ -1,6 +1,6 @@
 """The built-in data sets, by name. Each is one module of this package that registers a ``BuiltinSet``: its
 name, class names, image shape, default resolution and loader. Adding a built-in data set is one new module
-here (and its name in ``MODULES``); nothing else names one.
+here (every module of the package is imported); nothing else names one.
 
 Loaders run only when training reads images, and import ``training.data``'s readers when called: a core
 install (sampling only) never imports training. Class names that need a slow import (ImageNet's come from
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,6 @@ class BuiltinSet:
 
 
 _SETS: NameTable[BuiltinSet] = NameTable("built-in data set")
-MODULES = ("fashion_mnist", "mnist", "digits", "cifar", "imagenet1k")  # listing order
 
 
 def register(dataset: BuiltinSet) -> BuiltinSet:
@@ -59,5 +59,5 @@ def names() -> tuple[str, ...]:
     return _SETS.names()
 
 
-for _module in MODULES:
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
     importlib.import_module(f"{__name__}.{_module}")
