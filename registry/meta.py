@@ -42,6 +42,14 @@ class GeneratorMeta:
     loss: str = "wgan-gp"  # how it was trained: "wgan-gp", or "dcgan" (the paper's baseline); optional in files
     warm_start: dict[str, Any] | None = None  # the shared start it was fine-tuned from: the extra's name and
     #                                           sha256, its labels, steps and seconds; None: trained from scratch
+    labels: tuple[int, ...] | None = None  # a conditional generator: the labels it learned and serves (None, in
+    #                                        files written before this field: every label of the data set)
+
+    def covers(self, label: int) -> bool:
+        """Whether this file serves ``label``: a per-label file its own, a conditional one those it learned."""
+        if self.kind != "conditional":
+            return label == self.label
+        return self.labels is None or label in self.labels
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset)
@@ -56,6 +64,12 @@ class GeneratorMeta:
         _expect(self.warm_start is None or (isinstance(self.warm_start, dict) and all(
             isinstance(self.warm_start.get(k), str) for k in ("name", "sha256"))), "warm_start",
             "null or an object with the start's name and sha256", self.warm_start)
+        if self.labels is not None:
+            labels = tuple(self.labels) if isinstance(self.labels, (list, tuple)) else None
+            _expect(self.kind == "conditional" and labels is not None and len(labels) > 0
+                    and all(_is_int(k) and k >= 0 for k in labels) and len(set(labels)) == len(labels), "labels",
+                    "null, or for a conditional generator the distinct class indices it learned", self.labels)
+            object.__setattr__(self, "labels", tuple(sorted(labels)))
         _expect(isinstance(self.arch_config, dict), "arch_config", "a JSON object", self.arch_config)
         _expect(_is_int(self.latent_dim) and self.latent_dim > 0, "latent_dim", "a positive integer", self.latent_dim)
         shape = tuple(self.image_shape) if isinstance(self.image_shape, (list, tuple)) else None

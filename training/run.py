@@ -142,7 +142,8 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     with watch.time("save_s"):
         save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,
                        class_name=names[unit.label] if labels is None else "", steps=state.step,
-                       seconds=state.seconds, seed=cfg.seed, loss=cfg.loss, warm_start=warm)
+                       seconds=state.seconds, seed=cfg.seed, loss=cfg.loss, warm_start=warm,
+                       labels=unit.wanted if labels is not None else None)
     atomic_write_json(folder / RUN_TIMING, {"process_age_at_label_start_s": process_age, **watch.seconds,
                                                "first_step_s": state.first_step_s,
                                                "train_s": round(state.seconds, 4), "steps": state.step})

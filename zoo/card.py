@@ -8,6 +8,7 @@ from typing import Any
 from registry import DatasetEntry, LocalRegistry, MetricsBlock
 from registry.hub import HubRegistry
 from registry.publish import CARD_MARKER
+from registry.summary import ranges
 
 from .specs import builtin_spec
 
@@ -135,7 +136,9 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
         lines += [""] + _warm_starts(gens)
     if entry.conditional is not None:
         m = entry.conditional.meta
-        lines += [f"One conditional generator serves every label: {m.steps} steps, {m.seconds:.0f} s.", ""]
+        served = "every label" if m.labels is None else \
+            f"the {len(m.labels)} label{'s' if len(m.labels) != 1 else ''} it learned ({ranges(m.labels)}) and no other"
+        lines += [f"One conditional generator serves {served}: {m.steps} steps, {m.seconds:.0f} s.", ""]
     if entry.record:
         lines += ["### Training record", "", "```sh", entry.record.get("command", ""), "```", ""]
         lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in entry.record.items() if k != "command"] + [""]

@@ -69,13 +69,14 @@ def _check_shapes(gf: GeneratorFile, cfg: NetConfig) -> None:
 def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig, dataset: str, label: int | None,
                    class_name: str, steps: int = 0, seconds: float = 0.0, seed: int = 0,
                    dtype: torch.dtype | None = None, loss: str = "wgan-gp",
-                   warm_start: dict | None = None) -> Path:
+                   warm_start: dict | None = None, labels: tuple[int, ...] | None = None) -> Path:
     """Save ``net`` (its state dict, optionally cast to ``dtype``) as the generator of (dataset, label);
-    ``label=None`` saves a conditional generator (``config.num_classes > 0``) serving every label."""
+    ``label=None`` saves a conditional generator (``config.num_classes > 0``) serving ``labels``, the labels it
+    learned (None: every label)."""
     meta = GeneratorMeta(kind="generator" if label is not None else "conditional", dataset=dataset, label=label,
                          class_name=class_name, arch=config.arch, arch_config=config.to_json(), latent_dim=config.latent_dim, image_shape=config.image_shape,
                          steps=steps, seconds=float(seconds), seed=seed, package_version=__version__, loss=loss,
-                         warm_start=warm_start)
+                         warm_start=warm_start, labels=labels)
     state = net.state_dict()
     if dtype is not None:
         state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}

@@ -15,7 +15,7 @@ from registry.summary import ranges
 
 from .specs import DatasetSpec
 
-__all__ = ["Provenance", "Resolution", "resolve", "servable_labels", "serving_registries"]
+__all__ = ["Provenance", "Resolution", "resolve", "servable_labels", "conditional_labels", "serving_registries"]
 
 PER_LABEL, CONDITIONAL = "per-label", "conditional"
 
@@ -63,7 +63,7 @@ def resolve(spec: DatasetSpec, label: int, registries: Sequence[Registry]) -> Re
     dataset = spec.name
     for i, reg in enumerate(registries):
         for file_label in (label, None):
-            if reg.has(dataset, file_label):
+            if reg.has(dataset, file_label) and (file_label is not None or _conditional_covers(reg, dataset, label)):
                 earlier = [p for r in registries[:i] for p in (r.path_of(dataset, label), r.path_of(dataset, None))]
                 own = [reg.path_of(dataset, label)] if file_label is None else []
                 return Resolution(spec, label, reg, file_label, tuple(earlier + own))
@@ -74,10 +74,20 @@ def resolve(spec: DatasetSpec, label: int, registries: Sequence[Registry]) -> Re
 
 
 def servable_labels(reg: Registry, spec: DatasetSpec) -> tuple[int, ...]:
-    """Every label of ``spec`` the registry can serve: all of them with a conditional generator."""
-    if reg.has(spec.name, None):
-        return tuple(range(spec.num_classes))
-    return tuple(reg.labels(spec.name))
+    """Every label of ``spec`` the registry can serve: its own generators' and its conditional one's."""
+    return tuple(sorted(set(reg.labels(spec.name)) | set(conditional_labels(reg, spec))))
+
+
+def conditional_labels(reg: Registry, spec: DatasetSpec) -> tuple[int, ...]:
+    """The labels the registry's conditional generator of ``spec`` serves (none without one)."""
+    if not reg.has(spec.name, None):
+        return ()
+    learned = reg.read_meta(spec.name, None).labels
+    return tuple(range(spec.num_classes)) if learned is None else tuple(k for k in learned if k < spec.num_classes)
+
+
+def _conditional_covers(reg: Registry, dataset: str, label: int) -> bool:
+    return reg.read_meta(dataset, None).covers(label)
 
 
 def serving_registries(spec: DatasetSpec, registries: Sequence[Registry]) -> list[Registry]:
@@ -86,7 +96,11 @@ def serving_registries(spec: DatasetSpec, registries: Sequence[Registry]) -> lis
 
 
 def _held(reg: Registry, spec: DatasetSpec) -> str:
-    if reg.has(spec.name, None):
-        return "a conditional generator"
+    parts = []
     labels = reg.labels(spec.name)
-    return f"labels {ranges(labels)}" if labels else f"nothing of {spec.name!r}"
+    if labels:
+        parts.append(f"labels {ranges(labels)}")
+    if reg.has(spec.name, None):
+        learned = reg.read_meta(spec.name, None).labels
+        parts.append("a conditional generator of " + ("every label" if learned is None else f"labels {ranges(learned)}"))
+    return " and ".join(parts) or f"nothing of {spec.name!r}"
