@@ -153,19 +153,28 @@ def _run(job: TrainJob, *, workers: int, progress: bool | None) -> None:
     if rank.world > 1 and workers > 1:
         raise InvalidTrainConfig(f"--workers {workers} under {rank.launcher}: each rank is one worker; use --workers 1")
     units = job.label_jobs(rank)
-    if workers <= 1:  # this process trains: SIGTERM (pre-emption, time limit, requeue) checkpoints, then stops
-        preempt.listen()  # (a pool's workers listen themselves; the pool's parent dies and takes them along)
+    # SIGTERM (pre-emption, time limit, requeue) and Ctrl-C checkpoint at the next step, then stop; a pool's
+    # parent passes the request on to its workers and waits for their checkpoints.
+    preempt.listen()
     log.info("%s rank %d/%d: %s", rank.launcher, rank.rank, rank.world, [u.name for u in units])
-    _report(train_jobs(units, workers=workers, progress=progress), rank.rank, rank.world, Path(job.registry),
-            f"zoo sample {job.dataset} {job.labels[0]} -r {job.registry}")
+    results = train_jobs(units, workers=workers, progress=progress)
+    stopped = [r for r in results if r.status == "stopped"]
+    _report(results, rank.rank, rank.world, Path(job.registry), f"zoo sample {job.dataset} {job.labels[0]} -r "
+            f"{job.registry}", index=not stopped)
+    if stopped:
+        raise preempt.Preempted(f"stopped by {preempt.reason()}: {len(stopped)} label{'s' if len(stopped) != 1 else ''}"
+                                " checkpointed at their next step or not started; run the same command again to "
+                                "resume")
 
 
-def _report(results: list, rank: int, world: int, out: Path, try_cmd: str) -> None:
+def _report(results: list, rank: int, world: int, out: Path, try_cmd: str, *, index: bool = True) -> None:
     for r in results:
         name = "conditional" if r.label is None else f"label {r.label:>5}"
         resumed = f"  (resumed at step {r.resumed_from})" if r.resumed_from else ""
         resumed += "  (another process is training it; its current file is left in place)" if r.status == "busy" else ""
         click.echo(f"{name}  {r.status:<8} {r.steps:>7} steps  {r.seconds:8.1f} s{resumed}")
+    if not index:
+        return
     if world == 1:  # the only process: safe to rebuild the index now
         LocalRegistry(out).reindex()
         click.echo(f"registry: {out.resolve()} (indexed); try `{try_cmd}`")

@@ -39,7 +39,7 @@ def _die_with_parent() -> None:
 def _init_worker(threads: int, counter, ticks) -> None:
     global _slot, _ticks
     _die_with_parent()
-    preempt.listen()
+    preempt.worker_signals()
     torch.set_num_threads(threads)
     with counter.get_lock():
         _slot, counter.value = counter.value, counter.value + 1
@@ -47,11 +47,13 @@ def _init_worker(threads: int, counter, ticks) -> None:
 
 
 def _run_in_worker(job: LabelJob) -> LabelResult:
+    if preempt.requested():  # the pool was told to stop: labels not started yet stay for the next run
+        return LabelResult(job.label, "stopped")
     try:
         return run_label(job, on_tick=lambda line: _ticks.put((_slot, line)) if _ticks is not None else None)
-    except preempt.Preempted as e:  # checkpointed: a pool worker then ends, as SIGTERM would have ended it
+    except preempt.Preempted as e:  # checkpointed at a step boundary: the parent reports it and exits 2
         log.warning("label %s: %s", job.name, e)
-        os._exit(128 + signal.SIGTERM)
+        return LabelResult(job.label, "stopped", e.step, e.seconds)
 
 
 def _threads_per_worker(workers: int) -> int:
@@ -99,7 +101,8 @@ def _pool(jobs: list[LabelJob], workers: int, board: ProgressBoard) -> list[Labe
     reader.start()
     try:
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(threads, counter, ticks)) as pool:
+                                 initargs=(threads, counter, ticks)) as pool, \
+                preempt.delegating(lambda: [p.pid for p in mp.active_children()]):
             futures = [pool.submit(_run_in_worker, job) for job in jobs]
             results = [f.result() for f in futures]  # in job order, whatever order they finish in
     finally:

@@ -44,7 +44,8 @@ Tick = Callable[[dict], None]
 @dataclass(frozen=True)
 class LabelResult:
     label: int | None  # None: the conditional baseline
-    status: str  # "trained" | "skipped" (already in the registry) | "busy" (another process holds it)
+    status: str  # "trained" | "skipped" (already in the registry) | "busy" (another process holds it) |
+    #              "stopped" (asked to stop: checkpointed at a step boundary, or not started)
     steps: int = 0
     seconds: float = 0.0
     resumed_from: int = 0  # generator steps restored from a checkpoint

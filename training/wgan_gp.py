@@ -156,7 +156,8 @@ class _Step:
 def _preempted(state: GanState, *, checkpointed: bool) -> Preempted:
     kept = "with its checkpoint saved: run the same command again (a requeued SLURM task does) to resume" \
         if checkpointed else "(no checkpoint: it starts again)"
-    return Preempted(f"stopped by SIGTERM at step {state.step} ({state.seconds:.0f} s) {kept}")
+    return Preempted(f"stopped by {preempt.reason()} at step {state.step} ({state.seconds:.0f} s) {kept}",
+                     step=state.step, seconds=state.seconds)
 
 
 def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, deadline_s: float,

@@ -158,37 +158,67 @@ def test_the_conditional_baseline_is_one_entry_serving_the_labels_it_learned_thr
     assert res.exit_code == 2 and "--workers 1" in res.stderr
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has already exited
+
+
+def wait_for(paths: list[Path], lines: int = 1, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(p.is_file() and p.read_text().count("\n") >= lines for p in paths) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
 @pytest.mark.slow
-def test_stopping_zoo_train_stops_its_workers(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_stopping_a_pool_checkpoints_every_worker_and_exits_2(tmp_path, sig):
+    """Ctrl-C (SIGINT) and a scheduler's SIGTERM to `zoo train --workers 2`: the parent passes the request on,
+    each worker checkpoints at its next step, no worker outlives the parent, exit 2 with the resume hint;
+    the same command resumes both labels."""
     out = tmp_path / "reg"
-    proc = subprocess.Popen([*ZOO, "train", "fashion-mnist", "--labels", "0-1", "--workers", "2", "--budget", "2m",
-                             "--warm-start", "0", "--preset", "tiny", "--out", str(out), "--no-progress"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    records = [run_dir(out, "fashion-mnist", k) / "config.json" for k in (0, 1)]
-    deadline = time.monotonic() + 90
-    while not all(r.exists() for r in records) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    pids = [json.loads(r.read_text())["pid"] for r in records]
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "0-1", "--workers", "2", "--budget", "6s", "--warm-start",
+           "0", "--checkpoint-every", "10m", "--preset", "tiny", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for([run_dir(out, "fashion-mnist", k) / "stats.jsonl" for k in (0, 1)])
+    pids = [json.loads((run_dir(out, "fashion-mnist", k) / "config.json").read_text())["pid"] for k in (0, 1)]
     assert proc.pid not in pids
-    proc.terminate()  # SIGTERM, as a scheduler's pre-emption or `kill` sends
-    proc.wait(timeout=30)
-
-    def alive(pid: int) -> bool:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # a zombie has already exited
-
-    deadline = time.monotonic() + 20
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(alive(p) for p in pids), "workers outlived the parent"
+    proc.send_signal(sig)
+    stdout, err = proc.communicate(timeout=60)
+    name = "SIGINT (Ctrl-C)" if sig == signal.SIGINT else "SIGTERM"
+    assert proc.returncode == 2 and f"error: stopped by {name}: 2 labels" in err and "run the same command" in err
+    assert stdout.count("stopped") == 2 and not any(alive(p) for p in pids), "workers outlived the parent"
+    assert all((run_dir(out, "fashion-mnist", k) / "checkpoint.pt").is_file() for k in (0, 1))
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0 and rerun.stdout.count("resumed at step") == 2, rerun.stdout + rerun.stderr
 
 
 @pytest.mark.slow
-def test_sigterm_checkpoints_at_the_next_step_and_the_rerun_resumes_there(tmp_path):
-    """What a scheduler's pre-emption or time limit sends: the only checkpoint is the one SIGTERM asks for."""
+def test_a_second_ctrl_c_stops_at_once(tmp_path):
+    out = tmp_path / "reg"
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "0-1", "--workers", "2", "--budget", "1m", "--warm-start",
+           "0", "--preset", "tiny", "--out", str(out), "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for([run_dir(out, "fashion-mnist", k) / "stats.jsonl" for k in (0, 1)])
+    pids = [json.loads((run_dir(out, "fashion-mnist", k) / "config.json").read_text())["pid"] for k in (0, 1)]
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)  # two signals at one instant are one to the handler; a person's second Ctrl-C is not
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGINT
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(p) for p in pids)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_checkpoints_at_the_next_step_and_the_rerun_resumes_there(tmp_path, sig):
+    """What a scheduler's pre-emption or time limit sends, and Ctrl-C: the only checkpoint is the one the signal
+    asks for."""
     out = tmp_path / "reg"
     cmd = [*ZOO, "train", "fashion-mnist", "--labels", "4", "--budget", "4s", "--checkpoint-every", "10m",
            "--preset", "tiny", "--batch-size", "16", "--warm-start", "0", "--out", str(out), "--no-progress"]
@@ -197,10 +227,11 @@ def test_sigterm_checkpoints_at_the_next_step_and_the_rerun_resumes_there(tmp_pa
     deadline = time.monotonic() + 120
     while not (stats.is_file() and stats.read_text().count("\n") >= 2) and time.monotonic() < deadline:
         time.sleep(0.1)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 2 and "stopped by SIGTERM at step" in err, err
-    stopped_at = int(err.split("stopped by SIGTERM at step ")[1].split()[0])
+    said = f"stopped by {'SIGTERM' if sig == signal.SIGTERM else 'SIGINT (Ctrl-C)'} at step "
+    assert proc.returncode == 2 and said in err, err
+    stopped_at = int(err.split(said)[1].split()[0])
     assert (run_dir(out, "fashion-mnist", 4) / "checkpoint.pt").is_file() and stopped_at > 0
     rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0 and f"resumed at step {stopped_at}" in rerun.stdout, rerun.stdout + rerun.stderr
