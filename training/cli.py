@@ -9,6 +9,7 @@ import click
 
 from registry import LocalRegistry
 from registry.layout import jobs_dir
+from zoo.devices import check_device
 from zoo.errors import UnknownDataset, suggest
 from zoo.labels import parse_labels
 from zoo.specs import BUILTIN_SPECS, DatasetSpec
@@ -109,6 +110,8 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
     dataset = dataset or name
     if not dataset:
         raise InvalidTrainConfig("expected a DATASET argument or --name for a user data set")
+    if device is not None:
+        check_device(device)  # a device this machine lacks: one line naming those it has, before any work
     src = DataSource(dataset, data, resolution, int(channels))
     spec = _spec(src)
     cfg = train_config_from(options, click.get_current_context(), mode=mode)

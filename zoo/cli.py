@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from registry.index import holds_generators
 
 from . import _router, plugins
 from .errors import LIBRARY_ERRORS, InvalidRequest
-from .images import save_each, save_grid
+from .images import MAX_SCALE, MIN_WIDTH, auto_scale, image_path, save_each, save_grid
 from .loading import generator_from_file
 from .sampling import random_seed
 from .specs import BUILTIN_SPECS
@@ -80,15 +81,19 @@ def list_cmd(registries: tuple[str, ...]) -> None:
               help="PNG grid to write (a folder with --each). Default: DATASET_LABEL_seedSEED.png here.")
 @click.option("--each", is_flag=True, help="Write one PNG per image into the --out folder.")
 @click.option("--nrow", type=int, default=None, help="Images per grid row (default: close to square).")
+@click.option("--scale", type=click.IntRange(1, MAX_SCALE), default=None,
+              help=f"Grid pixels per image pixel (nearest neighbour; default: at least {MIN_WIDTH} px wide).")
 @click.option("--device", default=None, help="torch device, e.g. cuda:0 (default: cpu).")
 @registry_option
 def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: float | None, out: Path | None,
-               each: bool, nrow: int | None, device: str | None, registries: tuple[str, ...]) -> None:
+               each: bool, nrow: int | None, scale: int | None, device: str | None,
+               registries: tuple[str, ...]) -> None:
     """Generate N images of LABEL (class index or name) of DATASET."""
     seed = random_seed() if seed is None else seed
     reg = list(registries) or None
     if nrow is not None and nrow < 1:
         raise InvalidRequest(f"--nrow: expected a positive integer, got {nrow}")
+    stem_out = image_path(out) if out is not None and not each else out  # a bad path fails before any work
     served = _router.which(dataset, label, registry=reg)
     x = _router.sample(dataset, served.label, n=n, seed=seed, truncation=truncation, device=device, registry=reg)
     stem = f"{served.dataset}_{served.label}_seed{seed}"
@@ -96,7 +101,9 @@ def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: f
         paths = save_each(x, out or Path(stem), stem=stem)
         click.echo(f"wrote {len(paths)} images to {paths[0].parent} (seed {seed})")
     else:
-        path = save_grid(x, out or Path(f"{stem}.png"), nrow=nrow)
+        nrow = nrow or math.ceil(math.sqrt(x.shape[0]))
+        path = save_grid(x, stem_out or Path(f"{stem}.png"), nrow=nrow,
+                         scale=scale or auto_scale(x.shape[-1], nrow))
         click.echo(f"wrote {path} ({x.shape[0]} images, seed {seed})")
     click.echo(f"served by: {served}")
 
@@ -118,17 +125,24 @@ def which_cmd(dataset: str, label: str, registries: tuple[str, ...]) -> None:
 @click.option("-n", "n", type=int, default=8, show_default=True, help="Images per class (one row each).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--out", type=click.Path(path_type=Path), default=None, help="PNG (default: DATASET-grid.png).")
+@click.option("--scale", type=click.IntRange(1, MAX_SCALE), default=None,
+              help=f"Grid pixels per image pixel (nearest neighbour; default: at least {MIN_WIDTH} px wide).")
+@click.option("--names/--no-names", default=True, show_default=True, help="Class names left of the rows.")
 @registry_option
-def grid_cmd(dataset: str, n: int, seed: int, out: Path | None, registries: tuple[str, ...]) -> None:
+def grid_cmd(dataset: str, n: int, seed: int, out: Path | None, scale: int | None, names: bool,
+             registries: tuple[str, ...]) -> None:
     """One row of N images per class of DATASET: the whole zoo at a glance."""
     reg = list(registries) or None
+    out = image_path(out or Path(f"{dataset}-grid.png"))  # a bad path fails before any work
     info = _router.datasets(registry=reg).get(dataset)
     labels = list(info.labels) if info else []
     if not labels:
         _router.spec(dataset, registry=reg)  # an unknown name gets its did-you-mean error
         raise InvalidRequest(f"no generators for {dataset!r} in the configured registries; see `zoo list`")
     x = _router.sample(dataset, labels=labels, n=n, seed=seed, registry=reg)
-    path = save_grid(x, out or Path(f"{dataset}-grid.png"), nrow=n)
+    spec = _router.spec(dataset, registry=reg)
+    rows = [f"{k} {spec.class_names[k]}" for k in labels] if names else None
+    path = save_grid(x, out, nrow=n, scale=scale or auto_scale(x.shape[-1], n), row_labels=rows)
     click.echo(f"wrote {path.resolve()} ({len(labels)} classes x {n} images, seed {seed})")
 
 

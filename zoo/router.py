@@ -12,6 +12,7 @@ from torch import nn
 
 from .card import render_card
 from .catalog import Catalog, DatasetInfo
+from .devices import check_device
 from .errors import EntryNotFound, InvalidRequest, RegistryError
 from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
@@ -26,7 +27,6 @@ __all__ = ["Router", "RouterConfig"]
 log = logging.getLogger(__name__)
 Label = int | str
 _MAX_ROUTES = 65536
-_CPU = torch.device("cpu")
 
 
 @dataclass(frozen=True)
@@ -75,13 +75,13 @@ class Router:
     def generator(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
                   registry: RegistryArg = None) -> nn.Module:
         """The cached, shared, eval-mode generator. Do not modify it; ``load`` gives a private copy."""
-        return self._net(dataset, label, torch.device(device or "cpu"), registry)[0]
+        return self._net(dataset, label, check_device(device), registry)[0]
 
     def load(self, dataset: str, label: Label, *, device: torch.device | str | None = None,
              registry: RegistryArg = None) -> nn.Module:
         served = self.catalog.request(dataset, label, registry)
         net = generator_from_file(served.registry.read_generator(served.spec.name, served.file_label),
-                                  device=torch.device(device or "cpu"))
+                                  device=check_device(device))
         return LabelBound(net, served.label).eval() if served.conditional else net
 
     def _net(self, dataset: str, label: Label, device: torch.device, registry: RegistryArg,
@@ -165,7 +165,7 @@ class Router:
         wanted = [label] if labels is None else list(labels)
         n = self._check_n(n, z, per_label=labels is not None)
         seed = random_seed() if seed is None else check_seed(seed)
-        dev = _CPU if device is None else torch.device(device)
+        dev = check_device(device)
         # Known routes give their net and image shape from one stat; others the shape from the file's header,
         # so an oversized request is refused before any generator is loaded.
         hits = [self._route_hit(dataset, lab, dev, registry, dtype) for lab in wanted]

@@ -42,6 +42,9 @@ def test_sample_writes_a_grid_of_the_requested_size(reg, tmp_path):
     res = run("sample", "fashion-mnist", "sneaker", "-n", "6", "--seed", "0", "--nrow", "3", "-o", str(out),
               "-r", str(reg.root))
     assert res.exit_code == 0 and str(out) in res.output and "seed 0" in res.output
+    assert Image.open(out).size == (3 * (3 * 30 + 2), 3 * (2 * 30 + 2))  # scaled to >= 256 px wide: x3
+    res = run("sample", "fashion-mnist", "sneaker", "-n", "6", "--seed", "0", "--nrow", "3", "-o", str(out),
+              "--scale", "1", "-r", str(reg.root))
     assert Image.open(out).size == (3 * 30 + 2, 2 * 30 + 2)
 
 
@@ -112,7 +115,12 @@ def test_grid_draws_one_row_per_class(make_registry, tmp_path):
     out = tmp_path / "g.png"
     res = run("grid", "mnist", "-n", "4", "-o", str(out), "-r", str(reg.root))
     assert res.exit_code == 0 and "3 classes x 4 images" in res.output
+    named = Image.open(out).copy()  # read now: the next command rewrites the file
+    assert named.height == 3 * (3 * 30 + 2) and named.width > 3 * (4 * 30 + 2)  # x3, then the names' margin
+    res = run("grid", "mnist", "-n", "4", "-o", str(out), "--scale", "1", "--no-names", "-r", str(reg.root))
     assert Image.open(out).size == (4 * 30 + 2, 3 * 30 + 2)
+    margin = named.crop((0, 0, named.width - 3 * (4 * 30 + 2), named.height)).convert("L")
+    assert margin.getextrema()[0] < 128  # the class names are drawn (dark text on white)
     res = CliRunner().invoke(main, ["grid", "cifar10", "-r", str(reg.root)])
     assert res.exit_code == 2 and "no generators for 'cifar10'" in res.stderr
 
