@@ -19,7 +19,7 @@ from .lru import ByteLRU
 from .resolve import Provenance, serving_registries
 from .sampling import check_seed, generate, latents, random_seed, slerp
 from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
-from .specs import DatasetSpec
+from .specs import DatasetSpec, as_labels
 from .stacked import MAX_IMAGES_PER_NET, MAX_STACK, MIN_STACK, StackedGenerators, signature
 
 __all__ = ["Router", "RouterConfig"]
@@ -157,6 +157,7 @@ class Router:
                registry: RegistryArg = None, dtype: torch.dtype | None = None) -> torch.Tensor:
         """Images (N, C, H, W) in [0, 1]; see ``zoo.sample`` for the contract."""
         dtype = _check_dtype(dtype)
+        labels = as_labels(labels)  # a 1-d array or tensor of class indices, as users hold them
         if (label is None) == (labels is None):
             raise InvalidRequest("sample: expected exactly one of label= or labels=, "
                                  f"got label={label!r}, labels={labels!r}")

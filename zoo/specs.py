@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import functools
+import numbers
 import re
 from dataclasses import dataclass
 
 from . import builtin
 from .errors import AmbiguousLabel, InvalidConfig, LabelOutOfRange, UnknownLabel, suggest
 
-__all__ = ["DatasetSpec", "BUILTIN_SPECS", "builtin_spec"]
+__all__ = ["DatasetSpec", "BUILTIN_SPECS", "builtin_spec", "as_label", "as_labels"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class DatasetSpec:
         """Index (an int, or a string of ASCII digits: always the index, even where a class is named by
         digits), class id, or class name: case-insensitive exact match first, then a unique prefix. A name
         that several classes share (ImageNet's 'cardigan') resolves only by index or id."""
+        label = as_label(label)
         if isinstance(label, bool) or not isinstance(label, (int, str)):
             raise UnknownLabel(f"label for {self.name!r}: expected a class index or name, got {label!r}")
         if isinstance(label, str):
@@ -65,6 +67,43 @@ class DatasetSpec:
         listed = ", ".join(self.describe(i) for i in hits)
         how = "the index or the class id" if self.class_ids else "the index"
         raise AmbiguousLabel(f"label {label!r} of {self.name!r} is ambiguous; it matches {listed}: use {how}")
+
+
+def as_label(label: object) -> object:
+    """A label as users hold it, as the int it stands for: numpy and torch integers, 0-d integer tensors and
+    arrays. Anything else comes back as it was (a float, a bool or a 2-d array is then refused by the caller)."""
+    if isinstance(label, (bool, int, str)):
+        return label
+    if isinstance(label, numbers.Integral) and not _is_bool(label):
+        return int(label)
+    shape, dtype = getattr(label, "shape", None), getattr(label, "dtype", None)
+    if shape is not None and len(shape) == 0 and _integer_dtype(dtype):
+        return int(label.item())  # type: ignore[attr-defined]
+    return label
+
+
+def as_labels(labels: object) -> object:
+    """A sequence of labels as users hold it: a list or tuple, or a 1-d numpy array or torch tensor of integers,
+    as a list. Anything else comes back as it was (for the caller to refuse)."""
+    shape, dtype = getattr(labels, "shape", None), getattr(labels, "dtype", None)
+    if shape is not None and dtype is not None and hasattr(labels, "tolist"):
+        return labels.tolist() if len(shape) == 1 and _integer_dtype(dtype) else labels
+    return labels
+
+
+def _is_bool(v: object) -> bool:
+    return type(v).__name__ in ("bool_", "bool")
+
+
+def _integer_dtype(dtype: object) -> bool:
+    """An integer dtype of numpy or torch (never bool, never float)."""
+    if dtype is None:
+        return False
+    is_floating = getattr(dtype, "is_floating_point", None)
+    if is_floating is not None:  # a torch dtype
+        return not is_floating and not getattr(dtype, "is_complex", False) and str(dtype) != "torch.bool"
+    kind = getattr(dtype, "kind", "")  # a numpy dtype: i signed, u unsigned
+    return kind in ("i", "u")
 
 
 _INDEX = re.compile(r"[+-]?[0-9]+")  # ASCII only: '²'.isdigit() is true but int('²') fails
