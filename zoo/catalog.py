@@ -23,6 +23,7 @@ class DatasetInfo:
     spec: DatasetSpec
     labels: tuple[int, ...]  # labels with a generator in at least one registry
     registries: tuple[str, ...]  # the registries holding them (folders or hf:// repos), in search order
+    image_shape: tuple[int, int, int] | None = None  # of the generators held (the first registry's); None: none
 
     @property
     def name(self) -> str:
@@ -74,16 +75,18 @@ class Catalog:
         return resolve(spec, spec.resolve_label(label), registries)
 
     def datasets(self, registries: list[Registry]) -> dict[str, DatasetInfo]:
-        found: dict[str, tuple[set[int], list[str]]] = {}
+        found: dict[str, tuple[set[int], list[str], list[tuple[int, int, int]]]] = {}
         for reg in registries:
-            for name in reg.datasets():
-                labels, roots = found.setdefault(name, (set(), []))
+            for name, summary in reg.datasets().items():
+                labels, roots, shapes = found.setdefault(name, (set(), [], []))
                 served = servable_labels(reg, self.spec(name, registries))
                 if served:
                     labels.update(served)
                     roots.append(reg.where)
-        return {name: DatasetInfo(self.spec(name, registries), tuple(sorted(labels)), tuple(roots))
-                for name, (labels, roots) in sorted(found.items())}
+                    shapes += [tuple(summary.image_shape)] if summary.image_shape else []
+        return {name: DatasetInfo(self.spec(name, registries), tuple(sorted(labels)), tuple(roots),
+                                  shapes[0] if shapes else None)
+                for name, (labels, roots, shapes) in sorted(found.items())}
 
 
 def _spec_from_summary(s: DatasetSummary) -> DatasetSpec:

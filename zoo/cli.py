@@ -10,6 +10,7 @@ import click
 
 from registry import INDEX_NAME, LocalRegistry, RegistryNotFound, verify
 from registry.index import holds_generators
+from registry.summary import ranges
 
 from . import _router, plugins
 from .errors import LIBRARY_ERRORS, InvalidRequest
@@ -65,7 +66,7 @@ def list_cmd(registries: tuple[str, ...]) -> None:
     for name in sorted(set(BUILTIN_SPECS) | set(held)):
         info = held.get(name)
         spec = info.spec if info else _router.spec(name)
-        shape = "x".join(map(str, spec.image_shape))
+        shape = "x".join(map(str, info.image_shape if info and info.image_shape else spec.image_shape))
         count = len(info.labels) if info else 0
         where = ", ".join(str(p) for p in info.registries) if info and info.registries else "-"
         click.echo(f"{name:<16} {spec.num_classes:>7} {shape:>10} {count:>10}  {where}")
@@ -116,8 +117,16 @@ def which_cmd(dataset: str, label: str, registries: tuple[str, ...]) -> None:
     """Which registry and file serve LABEL of DATASET (per-label or conditional), and how it was trained."""
     served = _router.which(dataset, label, registry=list(registries) or None)
     m = served.meta
-    click.echo(f"{served}\n  file: {served.file}\n  arch {m.arch}, latent {m.latent_dim}, "
+    click.echo(f"{served}\n  file: {served.file}\n  arch {m.arch}, latent {m.latent_dim}, loss {m.loss}, "
                f"{m.steps} steps in {m.seconds:.0f} s, seed {m.seed}, created {m.created}")
+    if m.warm_start:
+        start = m.warm_start
+        click.echo(f"  fine-tuned from the shared start {start['name']} (sha256 {start['sha256'][:12]}, "
+                   f"{start.get('steps', '?')} steps on labels {ranges(start.get('labels') or [])})")
+    else:
+        click.echo("  trained from scratch (no shared start)")
+    if m.kind == "conditional" and m.labels is not None:
+        click.echo(f"  serves the labels it learned: {ranges(m.labels)}")
 
 
 @main.command("grid")

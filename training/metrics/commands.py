@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 import zoo
 from registry import LocalRegistry
+from zoo.errors import InvalidRequest
 from zoo.labels import parse_labels
 from zoo.specs import builtin_spec
 
@@ -54,14 +55,21 @@ def train_classifier_cmd(dataset: str, out: Path, data: Path | None, epochs: int
 @click.option("--data", type=click.Path(path_type=Path), help="Where the data set's files are.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--labels", default="all", show_default=True, help="Only these labels: 0-9, 0,3,5-7, names, or all.")
+@click.option("--replace", is_flag=True, help="Replace stored metrics of the same features measured on more images "
+              "per label (without it they are kept and this run is refused).")
 def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | None, allow_download: bool,
-             data: Path | None, seed: int, labels: str) -> None:
+             data: Path | None, seed: int, labels: str, replace: bool) -> None:
     """Measure FID, KID, IS, precision/recall and class consistency per label; store them in the registry."""
     reg = LocalRegistry(root)
     if features == "inception":
         extractor = inception_extractor(inception, allow_download=allow_download)
     else:
         extractor = classifier_extractor(reg, dataset)
+    stored = reg.metrics(dataset).get(extractor.name)
+    if stored is not None and stored.n > n and not replace:  # refused before any work: the card shows the stored
+        raise InvalidRequest(f"{reg.root} holds {dataset}'s {extractor.name} metrics measured on {stored.n} images "
+                             f"per label; -n {n} would replace them with a smaller sample: pass --replace to do "
+                             f"so, or -n {stored.n}")
     with tqdm(desc=f"eval {dataset}", unit="label") as bar:
         def progress(done: int, total: int, label: int) -> None:
             bar.total = total
