@@ -24,6 +24,7 @@ import argparse
 import dataclasses
 import json
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -172,6 +173,8 @@ def main() -> None:
                     help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240')")
     ap.add_argument("--quick", action="store_true", help="2 labels, 1 s budgets, 50 images, tiny nets: a smoke test")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
+    ap.add_argument("--keep", action="store_true", help="keep the trained registries (in a temporary folder it "
+                    "names); by default they are removed once scored")
     args = ap.parse_args()
     if args.quick:
         args.budgets, args.seed_budget, args.labels, args.n, args.preset = [1.0], 1.0, "0-1", 50, "tiny"
@@ -200,6 +203,10 @@ def main() -> None:
     out["total_wall_seconds"] = round(time.monotonic() - t0, 1)
     write_report(out, {run.root.name: run.root for run in runs}, args.out)
     print(json.dumps({k: v for k, v in out.items() if k != "runs"}, indent=1))
+    if args.keep:
+        print(f"trained registries kept in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)  # hundreds of MB at full size: scored, reported, not kept
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from .atomic import atomic_write_json, create_json_once, remove_stale_temporarie
 from .errors import CorruptFile, EntryNotFound, RegistryNotFound, suggest
 from .files import (GeneratorFile, encode_extra, encode_generator, read_extra, read_meta, read_placed_generator,
                     sha256_bytes, write_bytes)
-from .index import build_index, dataset_folders, generator_files, load_index, read_json_file
+from .index import build_index, dataset_folders, generator_files, holds_generators, load_index, read_json_file
 from .layout import DATASET_INFO, INDEX_LOCK, INDEX_NAME, METRICS, RECORD
 from .locks import exclusive
 from .meta import GeneratorMeta
@@ -36,8 +36,10 @@ class LocalRegistry:
         self.root = Path(root).expanduser().resolve()
         if not (self.root / INDEX_NAME).is_file():
             what = "does not exist" if not self.root.exists() else f"has no {INDEX_NAME}"
-            raise RegistryNotFound(f"not a registry: {self.root} {what}; expected a folder with {INDEX_NAME} "
-                                   "(create one with `zoo registry reindex PATH` or by training into it)")
+            how = (f"`zoo registry reindex {self.root}` indexes the generator files it holds"
+                   if holds_generators(self.root) else "train into it with `zoo train ... --out PATH`, or pull one "
+                   "with `zoo pull`")
+            raise RegistryNotFound(f"not a registry: {self.root} {what}; expected a folder with {INDEX_NAME} ({how})")
         self._lock = threading.Lock()
         self._index: Index | None = None
         self._index_stamp: tuple[int, int] | None = None

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from .records import DatasetEntry
 
-__all__ = ["DatasetSummary", "summarise", "ranges"]
+__all__ = ["DatasetSummary", "summarise", "ranges", "count"]
 
 
 @dataclass(frozen=True)
@@ -43,3 +43,8 @@ def ranges(labels: list[int] | tuple[int, ...]) -> str:
             parts.append(f"{start}-{v}" if v != start else f"{v}")
             start = None
     return ", ".join(parts)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """1 problem, 2 problems, 0 labels."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

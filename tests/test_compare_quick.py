@@ -3,6 +3,7 @@ report) on 2 labels with 1-second budgets. The numbers mean nothing at this size
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +16,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_quick_comparison_trains_checks_provenance_and_reports_every_method(tmp_path):
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     res = subprocess.run([sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--out", str(tmp_path)],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "TMPDIR": str(scratch)})
     assert res.returncode == 0, res.stderr[-3000:]
+    assert not list(scratch.glob("zoo-compare-*"))  # the trained registries are removed once scored
     result = json.loads((tmp_path / "compare.json").read_text())
     runs = result["runs"]
     assert {r["method"] for r in runs} == {"per-label WGAN-GP", "per-label DC-GAN", "conditional WGAN-GP"}

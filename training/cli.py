@@ -9,6 +9,7 @@ import click
 
 from registry import LocalRegistry
 from registry.layout import jobs_dir
+from registry.summary import count
 from zoo.devices import check_device
 from zoo.errors import UnknownDataset, suggest
 from zoo.labels import parse_labels
@@ -124,7 +125,7 @@ def train(dataset: str | None, name: str | None, data: Path | None, labels: str,
         raise InvalidTrainConfig("--mode conditional trains one model in one process: use --workers 1, no --launcher slurm")
     if workers < 1 or workers > len(job.labels):
         raise InvalidTrainConfig(f"--workers {workers}: expected 1..{len(job.labels)} (one label per worker at most; "
-                                 f"{len(job.labels)} labels chosen)")
+                                 f"{count(len(job.labels), 'label')} chosen)")
     refuse_other_jobs(job)  # before anything is trained or copied in
     if job.warm_start_from:
         ensure_warm_start(job)  # checked against the job and copied into the registry before anything runs
@@ -162,19 +163,21 @@ def _run(job: TrainJob, *, workers: int, progress: bool | None) -> None:
     log.info("%s rank %d/%d: %s", rank.launcher, rank.rank, rank.world, [u.name for u in units])
     results = train_jobs(units, workers=workers, progress=progress)
     stopped = [r for r in results if r.status == "stopped"]
-    _report(results, rank.rank, rank.world, Path(job.registry), f"zoo sample {job.dataset} {job.labels[0]} -r "
-            f"{job.registry}", index=not stopped)
+    _report(results, rank.rank, rank.world, Path(job.registry), job.dataset,
+            f"zoo sample {job.dataset} {job.labels[0]} -r {job.registry}", index=not stopped)
     if stopped:
-        raise preempt.Preempted(f"stopped by {preempt.reason()}: {len(stopped)} label{'s' if len(stopped) != 1 else ''}"
-                                " checkpointed at their next step or not started; run the same command again to "
-                                "resume")
+        raise preempt.Preempted(f"stopped by {preempt.reason()}: {count(len(stopped), 'label')} checkpointed at "
+                                "their next step or not started; run the same command again to resume")
 
 
-def _report(results: list, rank: int, world: int, out: Path, try_cmd: str, *, index: bool = True) -> None:
+def _report(results: list, rank: int, world: int, out: Path, dataset: str, try_cmd: str, *,
+            index: bool = True) -> None:
     for r in results:
         name = "conditional" if r.label is None else f"label {r.label:>5}"
         resumed = f"  (resumed at step {r.resumed_from})" if r.resumed_from else ""
-        resumed += "  (another process is training it; its current file is left in place)" if r.status == "busy" else ""
+        if r.status == "busy":  # another process holds its lock; what it holds now is untouched
+            resumed += ("  (another process is training it; its current file is left in place)"
+                        if LocalRegistry(out).has(dataset, r.label) else "  (another process is training it)")
         click.echo(f"{name}  {r.status:<8} {r.steps:>7} steps  {r.seconds:8.1f} s{resumed}")
     if not index:
         return
@@ -193,7 +196,7 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
     if opts.tasks < 1:
         raise InvalidTrainConfig(f"--array-size {opts.tasks}: expected 1..{len(job.labels)}")
     if opts.tasks > len(job.labels):
-        click.echo(f"note: --array-size {opts.tasks} is more than the {len(job.labels)} labels chosen; "
+        click.echo(f"note: --array-size {opts.tasks} is more than the {count(len(job.labels), 'label')} chosen; "
                    f"submitting {len(job.labels)} tasks", err=True)
         opts = dataclasses.replace(opts, tasks=len(job.labels))
     log_dir, cfg = jobs_dir(job.registry), job.config

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from registry import LocalRegistry
 from registry.layout import RUN_CONFIG, RUN_STATS
+from registry.summary import count
 
 from . import losses
 from .errors import DataNotFound
@@ -73,7 +74,7 @@ def plot_training(registry: Path, dataset: str, out: Path) -> Path:
         ax.grid(alpha=0.3)
     if len(stats) <= 20:
         axes[0].legend(title="label", fontsize=7, ncol=2)
-    fig.suptitle(f"{dataset}: per-label training with loss {used[0]} ({len(stats)} labels)")
+    fig.suptitle(f"{dataset}: per-label training with loss {used[0]} ({count(len(stats), 'label')})")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)

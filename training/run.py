@@ -68,8 +68,8 @@ def run_label(unit: LabelJob, on_tick: Tick | None = None) -> LabelResult:
     folder.mkdir(parents=True, exist_ok=True)
     with exclusive(folder / LOCK, wait=False) as held:  # released if this process dies
         if not held:
-            log.warning("%s/%s is being trained by another process: skipped here, its file left as it is",
-                        dataset, unit.name)
+            log.warning("%s/%s is being trained by another process: skipped here%s", dataset, unit.name,
+                        ", its current file left as it is" if reg.has(dataset, unit.label) else "")
             return LabelResult(unit.label, "busy")
         if reg.has(dataset, unit.label) and not unit.job.retrain:  # finished by another process while we waited
             return LabelResult(unit.label, "skipped")

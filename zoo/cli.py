@@ -10,9 +10,9 @@ import click
 
 from registry import INDEX_NAME, LocalRegistry, RegistryNotFound, verify
 from registry.index import holds_generators
-from registry.summary import ranges
+from registry.summary import count, ranges
 
-from . import _router, plugins
+from . import _router, builtin, plugins
 from .errors import LIBRARY_ERRORS, InvalidRequest
 from .images import MAX_SCALE, MIN_WIDTH, auto_scale, image_path, save_each, save_grid
 from .loading import generator_from_file
@@ -65,11 +65,11 @@ def list_cmd(registries: tuple[str, ...]) -> None:
     click.echo(f"{'dataset':<16} {'classes':>7} {'image':>10} {'generators':>10}  registry")
     for name in sorted(set(BUILTIN_SPECS) | set(held)):
         info = held.get(name)
-        spec = info.spec if info else _router.spec(name)
-        shape = "x".join(map(str, info.image_shape if info and info.image_shape else spec.image_shape))
-        count = len(info.labels) if info else 0
+        known = info.spec if info else builtin.find(name)  # a built-in set's spec is not built just to count it
+        shape = "x".join(map(str, info.image_shape if info and info.image_shape else known.image_shape))
+        served = len(info.labels) if info else 0
         where = ", ".join(str(p) for p in info.registries) if info and info.registries else "-"
-        click.echo(f"{name:<16} {spec.num_classes:>7} {shape:>10} {count:>10}  {where}")
+        click.echo(f"{name:<16} {known.num_classes:>7} {shape:>10} {served:>10}  {where}")
 
 
 @main.command("sample")
@@ -184,7 +184,7 @@ def verify_cmd(path: Path) -> None:
         click.echo(f"problem: {problem}", err=True)
     for rel in report.unindexed:
         click.echo(f"not in the index yet (run `zoo registry reindex`): {rel}", err=True)
-    click.echo(f"{path}: {report.checked} files checked, {len(report.problems)} problems")
+    click.echo(f"{path}: {count(report.checked, 'file')} checked, {count(len(report.problems), 'problem')}")
     if not report.ok:
         sys.exit(1)
 
@@ -203,7 +203,7 @@ def reindex_cmd(path: Path) -> None:
     for problem in problems:
         click.echo(f"left out: {problem}", err=True)
     total = sum(len(e.generators) + (e.conditional is not None) for e in reg.index().datasets.values())
-    click.echo(f"{path / INDEX_NAME}: {total} generators indexed, {len(problems)} files left out")
+    click.echo(f"{path / INDEX_NAME}: {count(total, 'generator')} indexed, {count(len(problems), 'file')} left out")
     if problems:
         sys.exit(1)
 

@@ -186,3 +186,19 @@ def test_a_decoded_class_folder_is_cached_reused_and_redone_when_the_folder_chan
         stale.write_bytes(b"damaged")
     assert decoded_folder(folder, resolution=8, channels=3, cache=cache).shape[0] == 4
     assert "ignored a damaged decode cache" in caplog.text
+
+
+def test_numbered_folders_out_of_order_are_warned_about_once(tmp_path, caplog):
+    from PIL import Image
+
+    for name in ("0", "1", "10", "2"):
+        (tmp_path / name).mkdir()
+        Image.new("L", (8, 8), 128).save(tmp_path / name / "a.png")
+    src = DataSource("numbered", tmp_path, 8, 1)
+    with caplog.at_level("WARNING"):
+        for _ in range(5):  # what one `zoo train` does: names, labels present, shape, each label's images
+            src.class_names()
+            src.labels_present()
+        load_label("numbered", 2, data=tmp_path, resolution=8, channels=1)
+    warned = [r for r in caplog.records if "folders named by numbers" in r.getMessage()]
+    assert len(warned) == 1 and "label 2 is folder '10'" in warned[0].getMessage()

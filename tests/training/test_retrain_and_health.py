@@ -52,3 +52,14 @@ def test_retrain_of_a_label_busy_elsewhere_says_so_and_leaves_the_file(tmp_path)
         res = train(out, "--max-steps", "2", "--retrain")
     assert res.exit_code == 0 and "busy" in res.output and "left in place" in res.output
     assert LocalRegistry(out).read_generator("fashion-mnist", 4).sha256 == before
+
+
+def test_a_busy_label_without_a_file_does_not_claim_one(tmp_path):
+    out = tmp_path / "zoo"
+    folder = run_dir(out, "fashion-mnist", 4)
+    folder.mkdir(parents=True)
+    with open(folder / ".lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another process is training it, nothing written yet
+        res = train(out, "--max-steps", "1")
+    assert res.exit_code == 0 and "busy" in res.output and "(another process is training it)" in res.output
+    assert "left in place" not in res.output and not LocalRegistry(out).has("fashion-mnist", 4)

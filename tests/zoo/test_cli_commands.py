@@ -91,7 +91,7 @@ def test_verify_and_reindex_from_the_shell(reg):
     p = reg.path_of("fashion-mnist", 3)
     p.write_bytes(p.read_bytes()[:-1] + b"!")
     res = run("registry", "verify", str(reg.root))
-    assert res.exit_code == 1 and "expected sha256" in res.stderr and "1 problems" in res.output
+    assert res.exit_code == 1 and "expected sha256" in res.stderr and "1 problem" in res.output and "1 problems" not in res.output
 
 
 def test_reindex_creates_the_index_of_a_folder_of_generator_files(reg):
@@ -151,3 +151,21 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
     assert "not** with Inception-feature" in text
     assert "far below the others (`zoo train ... --labels L --retrain` replaces them): 7 (Sneaker: recall 0.10" in text
     assert text.index("## Measured elsewhere") < text.index("## Limitations") and "| per-label | 2.000 |" in text
+
+
+def test_verify_of_an_empty_folder_says_how_to_make_a_registry_not_to_reindex(tmp_path):
+    res = CliRunner().invoke(main, ["registry", "verify", str(tmp_path)])
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "zoo train" in res.stderr
+    assert "reindex" not in res.stderr
+    res = CliRunner().invoke(main, ["registry", "reindex", str(tmp_path)])
+    assert res.exit_code == 2 and "no index.json and no */label-NNNNN.safetensors" in res.stderr
+
+
+def test_list_builds_no_spec_it_does_not_need(tmp_path):
+    """`zoo list` counts ImageNet's classes by their WordNet ids: torchvision (about 1.5 s to import, for the
+    class names) is never imported, so it starts as fast as `zoo sample`."""
+    code = ("import sys; from click.testing import CliRunner; from zoo.cli import main; "
+            "res = CliRunner().invoke(main, ['list']); "
+            "print(res.exit_code, 'torchvision' in sys.modules, 'imagenet1k' in res.output and '1000' in res.output)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.stdout.split() == ["0", "False", "True"], out.stdout + out.stderr

@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 
 
+_WARNED: set[Path] = set()
+
+
 def class_folders(root: Path) -> list[Path]:
     """Class folders in index order (sorted names, as torchvision's ImageFolder)."""
     if not root.is_dir():
@@ -26,7 +29,8 @@ def class_folders(root: Path) -> list[Path]:
     if not folders:
         raise DataNotFound(f"{root}: expected one sub-folder of images per class, found none")
     moved = [(i, p.name) for i, p in enumerate(folders) if p.name.isascii() and p.name.isdigit() and int(p.name) != i]
-    if moved:
+    if moved and root.resolve() not in _WARNED:  # once per folder and process, however often it is listed
+        _WARNED.add(root.resolve())
         log.warning("%s: folders named by numbers are ordered as text, as torchvision's ImageFolder does: label %d "
                     "is folder %r (zero-pad the names to make them agree)", root, *moved[0])
     return folders

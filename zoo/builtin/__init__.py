@@ -36,6 +36,11 @@ class BuiltinSet:
     labels_present: Callable[[Path], tuple[int, ...]] | None = None  # a data folder may hold a subset of the classes
     short_name: str | None = None  # in metric names (fid_fmnistnet); default: the name without punctuation
 
+    @property
+    def num_classes(self) -> int:
+        """Without building the spec where ids name the classes (ImageNet's names import torchvision)."""
+        return len(self.class_ids()) if self.class_ids else len(self.class_names())
+
     @functools.cached_property
     def spec(self):  # -> zoo.specs.DatasetSpec
         from ..specs import DatasetSpec
