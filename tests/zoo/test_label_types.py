@@ -13,6 +13,7 @@ from zoo.errors import InvalidRequest, UnknownLabel
 @pytest.fixture(scope="module")
 def reg(tmp_path_factory):
     from conftest import add_generator
+
     from registry import LocalRegistry
 
     r = LocalRegistry.create(tmp_path_factory.mktemp("labels") / "reg")
