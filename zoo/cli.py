@@ -122,7 +122,8 @@ def which_cmd(dataset: str, label: str, registries: tuple[str, ...]) -> None:
     if m.warm_start:
         start = m.warm_start
         click.echo(f"  fine-tuned from the shared start {start['name']} (sha256 {start['sha256'][:12]}, "
-                   f"{start.get('steps', '?')} steps on labels {ranges(start.get('labels') or [])})")
+                   f"{start.get('steps', '?')} steps in {float(start.get('seconds', 0)):.0f} s on labels "
+                   f"{ranges(start.get('labels') or [])})")
     else:
         click.echo("  trained from scratch (no shared start)")
     if m.kind == "conditional" and m.labels is not None:
