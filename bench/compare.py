@@ -58,6 +58,9 @@ TUNED: dict[str, dict] = {
     "per-label DC-GAN": {"lr": 2e-4, "batch_size": 32},
     "conditional WGAN-GP": {"lr": 2e-4},  # its best: lr 2e-4, batch 32, n_critic 2, gp every 4 (no warm start)
 }
+# The start lever of the factorial (--factorial): no start (the paper's setting), or the shared unconditional
+# start with a fifth of the core-seconds (the zoo's default share). The DC-GAN arm takes it like any other.
+STARTS = {"no start": 0.0, "shared start": 0.2}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,15 +88,33 @@ class Run:
         return TrainJob(DATASET, labels, str(self.root), cfg, mode=mode, max_images=self.max_images)
 
 
-def plan(args: argparse.Namespace, work: Path) -> list[Run]:
-    def run(method: str, budget: float, seed: int, framing: str, root: Path) -> Run:
-        return Run(method, budget, seed, framing, root, recipe=() if args.untuned else tuple(TUNED[method].items()))
+def arms(factorial: bool) -> dict[str, tuple[str, dict]]:
+    """The arms compared: name -> (its METHODS entry, recipe over it). With ``factorial`` every per-label method
+    runs with each start (STARTS), one lever changed at a time, the others held at the method's tuned recipe."""
+    if not factorial:
+        return {m: (m, {}) for m in METHODS}
+    out = {}
+    for m, (_, mode) in METHODS.items():
+        for start, share in (STARTS.items() if mode == "per-label" else [("", None)]):
+            out[f"{m}, {start}" if start else m] = (m, {} if share is None else {"warm_start": share})
+    return out
 
-    runs = [run(m, b, 0, "core-seconds", work / f"{i}-{b:g}s-seed0") for i, m in enumerate(METHODS)
+
+def plan(args: argparse.Namespace, work: Path) -> list[Run]:
+    table = arms(args.factorial)
+
+    def run(arm: str, budget: float, seed: int, framing: str, root: Path) -> Run:
+        base, lever = table[arm]
+        recipe = {} if args.untuned else {**TUNED[base], **lever}
+        return Run(arm, budget, seed, framing, root, recipe=tuple(recipe.items()), base=base)
+
+    runs = [run(m, b, 0, "core-seconds", work / f"{i}-{b:g}s-seed0") for i, m in enumerate(table)
             for b in args.budgets if f"{m}@{b:g}" not in args.skip]
     runs += [run(m, args.seed_budget, s, "core-seconds", work / f"{i}-{args.seed_budget:g}s-seed{s}")
-             for i, m in enumerate(METHODS) for s in range(1, args.seeds)]
-    runs.append(run("conditional WGAN-GP", args.seed_budget, 0, "wall-clock", work / f"wall-{args.seed_budget:g}s"))
+             for i, m in enumerate(table) for s in range(1, args.seeds)]
+    if args.wall_clock:
+        runs.append(run("conditional WGAN-GP", args.seed_budget, 0, "wall-clock",
+                        work / f"wall-{args.seed_budget:g}s"))
     for spec in args.reuse:
         what, _, path = spec.partition("=")
         method, _, budget = what.partition("@")
@@ -175,6 +196,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
     ap.add_argument("--keep", action="store_true", help="keep the trained registries (in a temporary folder it "
                     "names); by default they are removed once scored")
+    ap.add_argument("--factorial", action="store_true", help="each per-label method with and without the shared "
+                    "start (STARTS), the other levers held at its tuned recipe, beside the conditional model")
+    ap.add_argument("--no-wall-clock", dest="wall_clock", action="store_false",
+                    help="leave out the conditional model at equal wall-clock")
     args = ap.parse_args()
     if args.quick:
         args.budgets, args.seed_budget, args.labels, args.n, args.preset = [1.0], 1.0, "0-1", 50, "tiny"
@@ -188,14 +213,17 @@ def main() -> None:
     out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "preset": args.preset,
            "cpu": cpu_name(), "torch": torch.__version__, "python": platform.python_version(), "cores": CORES,
            "features": "fmnistnet (the bundled zoo's domain classifier)", "runs": [],
-           "recipes": {m: ({} if args.untuned else TUNED[m]) for m in METHODS}, "skipped": args.skip}
+           "recipes": {m: ({} if args.untuned else {**TUNED[b], **lever}) for m, (b, lever) in
+                       arms(args.factorial).items()}, "skipped": args.skip, "factorial": args.factorial}
     out["train_wall_seconds"] = round(time.monotonic() - t0, 1)
     torch.set_num_threads(CORES)  # scoring runs alone: both cores
     features = LocalRegistry.create(work / "features")
     for run in runs:
         t1 = time.monotonic()
         scores = score(run, labels, args.n, features)
-        out["runs"].append({"method": run.method, "recipe": dict(run.recipe), "budget_per_label_s": run.budget,
+        config = run.job(labels, args.preset).config.to_json()  # the whole config it trained with
+        out["runs"].append({"method": run.method, "base": run.base or run.method, "recipe": config,
+                            "over_defaults": dict(run.recipe), "budget_per_label_s": run.budget,
                             "seed": run.seed,
                             "framing": run.framing, "core_seconds": run.budget * len(labels),
                             "registry": run.root.name, **trained[run.root], **scores,

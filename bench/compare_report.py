@@ -15,6 +15,17 @@ LOWER_IS_BETTER = {"intra_fid_fmnistnet", "fid_fmnistnet"}
 COLORS = {"per-label WGAN-GP": "tab:blue", "per-label DC-GAN": "tab:green", "conditional WGAN-GP": "tab:orange"}
 
 
+def _methods(result: dict) -> list[str]:
+    """The arms run, in the order they were first run (a base method, or a method with one lever changed)."""
+    return list(dict.fromkeys(r["method"] for r in result["runs"]))
+
+
+def _style(result: dict, method: str) -> tuple[str, str]:
+    """Colour by base method, dashes for the arm without a shared start."""
+    base = next((r.get("base", r["method"]) for r in result["runs"] if r["method"] == method), method)
+    return COLORS.get(base, "tab:gray"), "--" if method.endswith("no start") else "-"
+
+
 def write_report(result: dict, roots: dict[str, Path], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "compare.json").write_text(json.dumps(result, indent=1))
@@ -38,7 +49,10 @@ def _recipes(result: dict) -> str:
 
 def markdown(result: dict) -> str:
     runs = result["runs"]
-    lines = ["## The paper's comparison, measured: per-label WGAN-GP vs per-label DC-GAN vs conditional WGAN-GP", "",
+    title = ("the paper's claim with the start held equal: each per-label loss with and without the shared start, "
+             "and the conditional model" if result.get("factorial") else
+             "per-label WGAN-GP vs per-label DC-GAN vs conditional WGAN-GP")
+    lines = [f"## The paper's comparison, measured: {title}", "",
              f"`bench/compare.py` (`make compare`), Fashion-MNIST, labels {result['labels'][0]}-{result['labels'][-1]}, {result['n']} generated images "
              f"per label, features `fmnistnet`; {result['cores']} cores of {result['cpu']}, torch {result['torch']}; "
              f"preset `{result['preset']}`; recipes over each loss's defaults: {_recipes(result)}. "
@@ -70,7 +84,7 @@ def verdicts(result: dict) -> list[str]:
             wins.append(f"{_short(k)}: " + ("tie" if tie else f"{ranked[0]['method']} ({ranked[0]['overall'][k]:.3f})"))
         out.append(f"- {budget:g} s per label ({at[0]['core_seconds']:g} core-s): best " + "; ".join(wins) + ".")
     spread = []
-    for method in COLORS:
+    for method in _methods(result):
         seeds = [r for r in result["runs"] if r["method"] == method and r["framing"] == "core-seconds"
                  and r["budget_per_label_s"] == max((s["budget_per_label_s"] for s in result["runs"]
                                                      if s["seed"] > 0), default=-1)]
@@ -101,31 +115,36 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     for i, key in enumerate(["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet",
                              "class_consistency_fmnistnet"]):
         ax = fig.add_subplot(grid[0, 3 * i:3 * i + 3])
-        for method, color in COLORS.items():
+        for method in _methods(result):
+            color, dashes = _style(result, method)
             main = sorted((r for r in _main_runs(result) if r["method"] == method), key=lambda r: r["core_seconds"])
-            ax.plot([r["core_seconds"] for r in main], [r["overall"][key] for r in main], "o-", color=color,
+            ax.plot([r["core_seconds"] for r in main], [r["overall"][key] for r in main], "o" + dashes, color=color,
                     label=method)
             extra = [r for r in result["runs"] if r["method"] == method and r["seed"] > 0]
             ax.plot([r["core_seconds"] for r in extra], [r["overall"][key] for r in extra], "x", color=color, ms=9)
             wall = [r for r in result["runs"] if r["method"] == method and r["framing"] == "wall-clock"]
             ax.plot([r["core_seconds"] for r in wall], [r["overall"][key] for r in wall], "*", color=color, ms=13)
         ax.set_xscale("log")
+        budgets = sorted({r["core_seconds"] for r in result["runs"]})
+        ax.set_xticks(budgets, [f"{b:,.0f}" for b in budgets])  # the budgets run, readable
+        ax.minorticks_off()
         if key in LOWER_IS_BETTER:
             ax.set_yscale("log")
         ax.set_xlabel("core-seconds (all labels)")
         ax.set_title(_short(key) + (" (lower is better)" if key in LOWER_IS_BETTER else ""), fontsize=10)
         ax.grid(alpha=0.3)
     handles, names = fig.axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside upper center", ncol=3, fontsize=9, title_fontsize=9,
+    fig.legend(handles, names, loc="outside upper center", ncol=min(5, len(names)), fontsize=9, title_fontsize=9,
                title=f"{result['dataset']}, {result['cpu']} ({result['cores']} cores): quality against equal compute "
                      "(o seed 0, x other seeds, * equal wall-clock)")
-    for i, method in enumerate(COLORS):  # each method at the largest budget it was run with
+    shown = [m for m in _methods(result) if any(r["method"] == m for r in _main_runs(result))]
+    for i, method in enumerate(shown):  # each method at the largest budget it was run with
         run = max((r for r in _main_runs(result) if r["method"] == method), key=lambda r: r["budget_per_label_s"])
         biggest = run["budget_per_label_s"]
         x = zoo.sample(result["dataset"], labels=result["labels"], n=8, seed=0, registry=roots[run["registry"]])
-        ax = fig.add_subplot(grid[1, 4 * i:4 * i + 4])
+        ax = fig.add_subplot(grid[1, 12 * i // len(shown):12 * (i + 1) // len(shown)])
         ax.imshow(zoo.grid(x, nrow=8), cmap="gray")
-        ax.set_title(f"{method}, {biggest:g} s per label: one row per class, seed 0", fontsize=9)
+        ax.set_title(f"{method}\n{biggest:g} s per label: one row per class, seed 0", fontsize=8 if len(shown) > 3 else 9)
         ax.axis("off")
     fig.savefig(path, dpi=90)
     plt.close(fig)

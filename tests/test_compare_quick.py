@@ -1,4 +1,4 @@
-"""`bench/compare.py --quick`: the whole comparison pipeline (train three methods, prove provenance, score,
+"""`bench/compare.py --quick --factorial`: the whole comparison pipeline (train every arm, prove provenance, score,
 report) on 2 labels with 1-second budgets. The numbers mean nothing at this size; the pipeline is the test."""
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from training.config import TrainConfig
+
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,20 +20,27 @@ REPO = Path(__file__).resolve().parents[1]
 def test_the_quick_comparison_trains_checks_provenance_and_reports_every_method(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    res = subprocess.run([sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--out", str(tmp_path)],
+    res = subprocess.run([sys.executable, str(REPO / "bench" / "compare.py"), "--quick", "--factorial", "--out",
+                          str(tmp_path)],
                          capture_output=True, text=True, timeout=600, env={**os.environ, "TMPDIR": str(scratch)})
     assert res.returncode == 0, res.stderr[-3000:]
     assert not list(scratch.glob("zoo-compare-*"))  # the trained registries are removed once scored
     result = json.loads((tmp_path / "compare.json").read_text())
     runs = result["runs"]
-    assert {r["method"] for r in runs} == {"per-label WGAN-GP", "per-label DC-GAN", "conditional WGAN-GP"}
+    arms = {f"per-label {loss}, {start}" for loss in ("WGAN-GP", "DC-GAN") for start in ("no start", "shared start")}
+    assert {r["method"] for r in runs} == arms | {"conditional WGAN-GP"}
     assert {(r["method"], r["seed"]) for r in runs if r["framing"] == "core-seconds"} >= {
-        (m, s) for m in ("per-label WGAN-GP", "per-label DC-GAN", "conditional WGAN-GP") for s in (0, 1)}
+        (m, s) for m in arms | {"conditional WGAN-GP"} for s in (0, 1)}
+    for r in runs:  # one lever changed: the start; every run records the whole config it trained with
+        assert r["recipe"]["warm_start"] == (0.2 if r["method"].endswith("shared start") else 0.0)
+        assert r["recipe"]["loss"] == ("dcgan" if "DC-GAN" in r["method"] else "wgan-gp")
+        assert set(r["recipe"]) == set(TrainConfig().to_json())
     assert [r["method"] for r in runs if r["framing"] == "wall-clock"] == ["conditional WGAN-GP"]
     for r in runs:
         assert r["provenance_checks"] == 2 * 3  # every label at three seeds, before scoring
         assert r["core_seconds"] == 2.0 and min(r["steps"]) >= 1
         assert set(r["labels"]) == {"0", "1"} and r["overall"]["intra_fid_fmnistnet"] > 0
     md = (tmp_path / "compare.md").read_text()
-    assert "| per-label DC-GAN | 1 s | 2 |" in md and "Equal wall-clock on 2 workers" in md
+    assert "| per-label DC-GAN, no start | 1 s | 2 |" in md and "Equal wall-clock on 2 workers" in md
+    assert "with the start held equal" in md
     assert (tmp_path / "compare.png").stat().st_size > 10_000

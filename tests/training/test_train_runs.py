@@ -179,7 +179,7 @@ def test_stopping_a_pool_checkpoints_every_worker_and_exits_2(tmp_path, sig):
     each worker checkpoints at its next step, no worker outlives the parent, exit 2 with the resume hint;
     the same command resumes both labels."""
     out = tmp_path / "reg"
-    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "0-1", "--workers", "2", "--budget", "6s", "--warm-start",
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "0-1", "--workers", "2", "--budget", "2s", "--warm-start",
            "0", "--checkpoint-every", "10m", "--preset", "tiny", "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for([run_dir(out, "fashion-mnist", k) / "stats.jsonl" for k in (0, 1)])
@@ -220,7 +220,7 @@ def test_sigterm_checkpoints_at_the_next_step_and_the_rerun_resumes_there(tmp_pa
     """What a scheduler's pre-emption or time limit sends, and Ctrl-C: the only checkpoint is the one the signal
     asks for."""
     out = tmp_path / "reg"
-    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "4", "--budget", "4s", "--checkpoint-every", "10m",
+    cmd = [*ZOO, "train", "fashion-mnist", "--labels", "4", "--budget", "2s", "--checkpoint-every", "10m",
            "--preset", "tiny", "--batch-size", "16", "--warm-start", "0", "--out", str(out), "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stats = run_dir(out, "fashion-mnist", 4) / "stats.jsonl"
