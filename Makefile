@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/train_quality.py
 	$(PY) bench/task_overhead.py
 	$(PY) bench/small_job.py
+	$(PY) bench/conditional_start.py
 	$(PY) bench/decode.py
 
 clean:

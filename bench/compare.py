@@ -58,9 +58,11 @@ TUNED: dict[str, dict] = {
     "per-label DC-GAN": {"lr": 2e-4, "batch_size": 32},
     "conditional WGAN-GP": {"lr": 2e-4},  # its best: lr 2e-4, batch 32, n_critic 2, gp every 4 (no warm start)
 }
-# The start lever of the factorial (--factorial): no start (the paper's setting), or the shared unconditional
-# start with a fifth of the core-seconds (the zoo's default share). The DC-GAN arm takes it like any other.
-STARTS = {"no start": 0.0, "shared start": 0.2}
+# The start lever of the factorial (--factorial): no start (the paper's setting), the shared unconditional start
+# with a fifth of the core-seconds (the zoo's default share), or the shared conditional start (one class-
+# conditional model, then each label specialised from it) with the same share. The DC-GAN arm takes each too.
+STARTS = {"no start": {"warm_start": 0.0}, "shared start": {"warm_start": 0.2},
+          "shared conditional start": {"warm_start": 0.2, "warm_start_kind": "conditional"}}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,8 +97,8 @@ def arms(factorial: bool) -> dict[str, tuple[str, dict]]:
         return {m: (m, {}) for m in METHODS}
     out = {}
     for m, (_, mode) in METHODS.items():
-        for start, share in (STARTS.items() if mode == "per-label" else [("", None)]):
-            out[f"{m}, {start}" if start else m] = (m, {} if share is None else {"warm_start": share})
+        for start, lever in (STARTS.items() if mode == "per-label" else [("", {})]):
+            out[f"{m}, {start}" if start else m] = (m, lever)
     return out
 
 

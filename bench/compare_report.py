@@ -21,9 +21,10 @@ def _methods(result: dict) -> list[str]:
 
 
 def _style(result: dict, method: str) -> tuple[str, str]:
-    """Colour by base method, dashes for the arm without a shared start."""
+    """Colour by base method; dashed without a shared start, dotted with the conditional one."""
     base = next((r.get("base", r["method"]) for r in result["runs"] if r["method"] == method), method)
-    return COLORS.get(base, "tab:gray"), "--" if method.endswith("no start") else "-"
+    dashes = "--" if method.endswith("no start") else ":" if method.endswith("conditional start") else "-"
+    return COLORS.get(base, "tab:gray"), dashes
 
 
 def write_report(result: dict, roots: dict[str, Path], out: Path) -> None:
@@ -134,7 +135,7 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
         ax.set_title(_short(key) + (" (lower is better)" if key in LOWER_IS_BETTER else ""), fontsize=10)
         ax.grid(alpha=0.3)
     handles, names = fig.axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="outside upper center", ncol=min(5, len(names)), fontsize=9, title_fontsize=9,
+    fig.legend(handles, names, loc="outside upper center", ncol=min(4, len(names)), fontsize=9, title_fontsize=9,
                title=f"{result['dataset']}, {result['cpu']} ({result['cores']} cores): quality against equal compute "
                      "(o seed 0, x other seeds, * equal wall-clock)")
     shown = [m for m in _methods(result) if any(r["method"] == m for r in _main_runs(result))]

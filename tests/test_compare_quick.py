@@ -27,12 +27,15 @@ def test_the_quick_comparison_trains_checks_provenance_and_reports_every_method(
     assert not list(scratch.glob("zoo-compare-*"))  # the trained registries are removed once scored
     result = json.loads((tmp_path / "compare.json").read_text())
     runs = result["runs"]
-    arms = {f"per-label {loss}, {start}" for loss in ("WGAN-GP", "DC-GAN") for start in ("no start", "shared start")}
+    arms = {f"per-label {loss}, {start}" for loss in ("WGAN-GP", "DC-GAN")
+            for start in ("no start", "shared start", "shared conditional start")}
     assert {r["method"] for r in runs} == arms | {"conditional WGAN-GP"}
     assert {(r["method"], r["seed"]) for r in runs if r["framing"] == "core-seconds"} >= {
         (m, s) for m in arms | {"conditional WGAN-GP"} for s in (0, 1)}
     for r in runs:  # one lever changed: the start; every run records the whole config it trained with
-        assert r["recipe"]["warm_start"] == (0.2 if r["method"].endswith("shared start") else 0.0)
+        assert r["recipe"]["warm_start"] == (0.0 if r["method"].endswith("no start") or "conditional" in r["base"]
+                                             else 0.2)
+        assert (r["recipe"]["warm_start_kind"] == "conditional") == r["method"].endswith("conditional start")
         assert r["recipe"]["loss"] == ("dcgan" if "DC-GAN" in r["method"] else "wgan-gp")
         assert set(r["recipe"]) == set(TrainConfig().to_json())
     assert [r["method"] for r in runs if r["framing"] == "wall-clock"] == ["conditional WGAN-GP"]

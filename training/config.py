@@ -18,6 +18,7 @@ __all__ = ["TrainConfig", "parse_duration"]
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PRECISIONS = ("auto", "fp32", "bf16")
+START_KINDS = ("unconditional", "conditional")
 LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
@@ -69,6 +70,10 @@ class TrainConfig:
     warm_start: float = _opt(0.2, "--warm-start", "Share of the budget spent first on one shared starting point: "
                              "an unconditional GAN on all the chosen labels' images, from which every label then "
                              "fine-tunes alone (warm start and fan-out). 0: every label starts from scratch.")
+    warm_start_kind: str = _opt("unconditional", "--warm-start-kind", "What the shared start is: unconditional "
+                                "(one GAN on every chosen label's images) or conditional (one class-conditional GAN, "
+                                "trained on one-label batches, that each label is specialised from).",
+                                choices=START_KINDS)
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
     seed: int = _opt(0, "--seed", "Run seed; each label derives its own from it.")
     max_steps: int | None = _opt(None, "--max-steps", "Stop a label after this many generator steps.", type=int)
@@ -103,6 +108,7 @@ class TrainConfig:
             ("gp_weight", self.gp_weight >= 0, "a number >= 0"),
             ("gp_every", _int(self.gp_every) and self.gp_every > 0, "a positive integer"),
             ("warm_start", 0 <= self.warm_start < 1, "a share of the budget in [0, 1)"),
+            ("warm_start_kind", self.warm_start_kind in START_KINDS, f"one of {', '.join(START_KINDS)}"),
             ("ema_decay", 0 <= self.ema_decay < 1, "a number in [0, 1)"),
             ("seed", _int(self.seed) and self.seed >= 0, "an integer >= 0"),
             ("max_steps", self.max_steps is None or (_int(self.max_steps) and self.max_steps > 0),
@@ -129,7 +135,13 @@ class TrainConfig:
         cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],
                                latent_dim=self.latent_dim)
         norm = losses.get(self.loss).critic_norm
-        return dataclasses.replace(cfg, critic_norm=norm) if norm else cfg
+        cfg = dataclasses.replace(cfg, critic_norm=norm) if norm else cfg
+        # A label specialised from a conditional start keeps its embedding's constant as the latent layer's bias.
+        return dataclasses.replace(cfg, latent_bias=True) if self.conditional_start else cfg
+
+    @property
+    def conditional_start(self) -> bool:
+        return self.warm_start > 0 and self.warm_start_kind == "conditional"
 
     def label_seed(self, label: int) -> int:
         return self.seed * 1_000_003 + label

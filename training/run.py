@@ -118,7 +118,7 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     with watch.time("warm_start_s"):
         start = ensure_warm_start(job)  # already trained by the pool or by another rank: this reads and checks it
         if start is not None:
-            apply_warm_start(state, start[1])
+            apply_warm_start(state, start[1], kind=start[0].kind, label=unit.label)
     warm = start[0].record() if start is not None else None
     _resume(unit, state, folder, device)
     resumed_from = state.step

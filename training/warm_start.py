@@ -1,7 +1,9 @@
-"""Warm start and fan-out: one shared starting point, trained once on the images of every label of a job (an
-unconditional GAN of the job's architecture and loss), from which each label then fine-tunes alone, with no
-communication between labels. Pre-training both nets on related data and fine-tuning them on the target is
-Wang et al. 2018, "Transferring GANs: generating images from limited data".
+"""Warm start and fan-out: one shared starting point, trained once on the images of every label of a job, from
+which each label then fine-tunes alone, with no communication between labels. Pre-training both nets on related
+data and fine-tuning them on the target is Wang et al. 2018, "Transferring GANs: generating images from limited
+data". Two kinds (``TrainConfig.warm_start_kind``): an unconditional GAN of the job's architecture and loss, or
+a class-conditional one, trained on one-label batches, that each label is specialised from (``specialize``:
+the label's generator and critic compute exactly what the conditional pair computes for that label).
 
 The start's core-seconds count inside the job's budget: it trains for ``warm_start x budget x labels``
 core-seconds (on every core the job uses), and each label then fine-tunes for ``(1 - warm_start) x budget``.
@@ -31,12 +33,14 @@ from registry.errors import RegistryError
 from registry.files import read_extra, write_bytes
 from registry.layout import LOCK, RUN_CONFIG, RUN_STATS
 from registry.locks import exclusive
+from zoo.errors import ZooError
 from zoo.nets import NetConfig
 
 from .errors import InvalidTrainConfig
 from .job import TrainJob
 from .progress import ProgressBoard
 from .shard import Rank, device_for
+from .specialize import specialize_critic, specialize_generator
 from .wgan_gp import GanState, new_state, train_steps
 
 __all__ = ["WarmStart", "ensure_warm_start", "start_name", "apply_warm_start"]
@@ -55,6 +59,7 @@ class WarmStart:
     steps: int
     seconds: float  # wall-clock seconds it trained for
     threads: int  # torch threads it trained with (core-seconds = seconds x threads)
+    kind: str = "unconditional"  # or "conditional": specialised to each label before it fine-tunes
 
     def record(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "labels": list(self.labels)}
@@ -68,8 +73,17 @@ def start_name(job: TrainJob) -> str:
 
 
 def job_net_config(job: TrainJob) -> NetConfig:
+    """The nets of the job's labels."""
     shape = job.data_source().image_shape()
     return job.config.net_config(shape)
+
+
+def start_net_config(job: TrainJob) -> NetConfig:
+    """The nets of the job's start: the labels' own, or (conditional) one pair for every class of the data set."""
+    cfg = job_net_config(job)
+    if job.config.warm_start_kind != "conditional":
+        return cfg
+    return dataclasses.replace(cfg, num_classes=len(job.data_source().class_names()), latent_bias=False)
 
 
 def ensure_warm_start(job: TrainJob, *, threads: int | None = None,
@@ -92,11 +106,17 @@ def ensure_warm_start(job: TrainJob, *, threads: int | None = None,
     return _read(path, job)
 
 
-def apply_warm_start(state: GanState, tensors: dict[str, torch.Tensor]) -> None:
-    """Continue from the start: both nets and the EMA take its weights (optimisers start afresh)."""
+def apply_warm_start(state: GanState, tensors: dict[str, torch.Tensor], *, kind: str = "unconditional",
+                     label: int | None = None) -> None:
+    """Continue from the start: both nets and the EMA take its weights (optimisers start afresh); a conditional
+    start is first specialised to ``label``."""
     for net in NETS:
         prefix = f"{net}."
-        getattr(state, net).load_state_dict({k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)})
+        sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        if kind == "conditional":
+            sd = specialize_critic(sd, label) if net == "D" else \
+                specialize_generator(sd, label, getattr(state, net).latent_dim)
+        getattr(state, net).load_state_dict(sd)
 
 
 def _read(path: Path, job: TrainJob) -> tuple[WarmStart, dict[str, torch.Tensor]]:
@@ -107,22 +127,29 @@ def _read(path: Path, job: TrainJob) -> tuple[WarmStart, dict[str, torch.Tensor]
     _check(meta, job, path)
     try:
         fields = json.loads(meta["start"])
-        return WarmStart(path.stem, digest, tuple(fields["labels"]), int(fields["steps"]), float(fields["seconds"]),
-                         int(fields["threads"])), tensors
+        start = WarmStart(path.stem, digest, tuple(fields["labels"]), int(fields["steps"]), float(fields["seconds"]),
+                          int(fields["threads"]), meta.get("start_kind", "unconditional"))
     except (KeyError, TypeError, ValueError) as e:
         raise InvalidTrainConfig(f"warm start {path}: its record is incomplete ({e}); expected labels, steps, "
                                  "seconds and threads") from None
+    missing = sorted(set(job.labels) - set(start.labels))
+    if start.kind == "conditional" and missing:
+        raise InvalidTrainConfig(f"warm start {path} is conditional on labels {list(start.labels)}: it cannot be "
+                                 f"specialised to labels {missing} of this job; expected a start of the job's labels")
+    return start, tensors
 
 
 def _check(meta: dict[str, str], job: TrainJob, path: Path) -> None:
     """A start fits a job when it is of the same data set, net (architecture, widths, resolution, channels,
     latent size) and loss; anything else is refused with what was expected."""
-    want = {"dataset": job.dataset, "net_config": job_net_config(job).to_json(), "loss": job.config.loss}
+    want = {"dataset": job.dataset, "net_config": start_net_config(job).to_json(), "loss": job.config.loss,
+            "start_kind": job.config.warm_start_kind}
     if meta.get("kind") != KIND:
         raise InvalidTrainConfig(f"warm start {path}: expected a warm-start file, got kind {meta.get('kind')!r}")
     try:
-        got = {"dataset": meta["dataset"], "net_config": json.loads(meta["net_config"]), "loss": meta["loss"]}
-    except (KeyError, json.JSONDecodeError) as e:
+        got = {"dataset": meta["dataset"], "net_config": NetConfig.from_json(json.loads(meta["net_config"])).to_json(),
+               "loss": meta["loss"], "start_kind": meta.get("start_kind", "unconditional")}  # fields added later: defaults
+    except (KeyError, json.JSONDecodeError, ZooError) as e:
         raise InvalidTrainConfig(f"warm start {path}: metadata incomplete ({e}); expected {sorted(want)}") from None
     diff = [f"{k}: expected {want[k]}, got {got[k]}" for k in want if got[k] != want[k]]
     if diff:
@@ -142,8 +169,9 @@ def _adopt(source: Path, target: Path, job: TrainJob) -> None:
 def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, threads: int,
                  progress: bool | None) -> None:
     cfg, device = job.config, device_for(Rank(0, 1), job.device)
-    images, _ = job.load_images(job.labels)
-    net_cfg = job_net_config(job)
+    images, labels = job.load_images(job.labels)
+    conditional = cfg.warm_start_kind == "conditional"
+    net_cfg = start_net_config(job)
     # Its share of the job's core-seconds, spent on every core the job uses.
     deadline = cfg.start_core_seconds(len(job.labels)) / threads
     log.info("%s: training the shared warm start %s on %d images of %d labels for %.0f s on %d threads",
@@ -161,7 +189,8 @@ def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, thr
                 stats.flush()
                 board.update(0, {"label": "shared start", **line})
 
-            train_steps(state, images.to(device), cfg, deadline_s=deadline, on_tick=tick)
+            train_steps(state, images.to(device), cfg, deadline_s=deadline, on_tick=tick,
+                        labels=labels.to(device) if conditional else None, one_label_batches=conditional)
     finally:
         torch.set_num_threads(before)
         board.close()
@@ -169,6 +198,7 @@ def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, thr
     tensors = {f"{net}.{k}": v for net in NETS for k, v in getattr(state, net).state_dict().items()}
     reg.save_extra(job.dataset, name, tensors, {"kind": KIND, "dataset": job.dataset, "loss": cfg.loss,
                                                 "net_config": json.dumps(net_cfg.to_json()),
+                                                "start_kind": cfg.warm_start_kind,
                                                 "start": json.dumps(record), "seed": str(cfg.start_seed)})
     log.info("%s: warm start %s trained: %d steps in %.1f s", job.dataset, name, state.step, state.seconds)
 

@@ -99,9 +99,14 @@ class _Step:
     """One generator step and its critic steps, with what stays fixed over a run built once: after a forward
     pass has flushed the CPU caches, every Python lookup in the loop costs."""
 
-    def __init__(self, state: GanState, images: torch.Tensor, labels: torch.Tensor | None, cfg: TrainConfig) -> None:
+    def __init__(self, state: GanState, images: torch.Tensor, labels: torch.Tensor | None, cfg: TrainConfig,
+                 one_label_batches: bool = False) -> None:
         self.state, self.images, self.labels, self.cfg = state, images, labels, cfg
         self.device, self.n = images.device, images.shape[0]
+        # One-label batches (a conditional start): each batch is drawn from one label, chosen at random per
+        # batch, so batch statistics are those a per-label net fine-tuning on its label will see.
+        self.groups = [torch.nonzero(labels == k).flatten() for k in labels.unique()] \
+            if one_label_batches and labels is not None else None
         self.amp = use_bf16(cfg.precision, self.device)
         self.fmt = torch.channels_last if cfg.channels_last else torch.contiguous_format
         G = state.G
@@ -115,7 +120,7 @@ class _Step:
 
     def critic_step(self, i: int) -> dict[str, torch.Tensor]:
         cfg, state, B = self.cfg, self.state, self.cfg.batch_size
-        idx = torch.randint(self.n, (B,), device=self.device, generator=state.rng)
+        idx = self._indices(B)
         z = torch.randn(B, cfg.latent_dim, device=self.device, generator=state.rng)
         real = self.images[idx].float().div_(255).contiguous(memory_format=self.fmt)
         y = self.labels[idx] if self.labels is not None else None
@@ -132,11 +137,18 @@ class _Step:
         state.opt_d.step()
         return logged
 
+    def _indices(self, B: int) -> torch.Tensor:
+        """B image indices: from all images, or (one-label batches) from one label's."""
+        rng = self.state.rng
+        if self.groups is None:
+            return torch.randint(self.n, (B,), device=self.device, generator=rng)
+        members = self.groups[int(torch.randint(len(self.groups), (1,), device=self.device, generator=rng))]
+        return members[torch.randint(len(members), (B,), device=self.device, generator=rng)]
+
     def generator_step(self) -> torch.Tensor:
         cfg, state = self.cfg, self.state
         z = torch.randn(cfg.batch_size, cfg.latent_dim, device=self.device, generator=state.rng)
-        y = (self.labels[torch.randint(self.n, (cfg.batch_size,), device=self.device, generator=state.rng)]
-             if self.labels is not None else None)
+        y = self.labels[self._indices(cfg.batch_size)] if self.labels is not None else None
         state.D.requires_grad_(False)
         with autocast(self.device, self.amp):
             loss_g = self.loss.generator_loss(self.critic(self.G_run(z, y), y))
@@ -162,13 +174,13 @@ def _preempted(state: GanState, *, checkpointed: bool) -> Preempted:
 
 def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, deadline_s: float,
                 labels: torch.Tensor | None = None, on_tick: Callable[[dict[str, float]], None] | None = None,
-                on_checkpoint: Callable[[GanState], None] | None = None) -> GanState:
+                on_checkpoint: Callable[[GanState], None] | None = None, one_label_batches: bool = False) -> GanState:
     """Train until ``state.seconds`` reaches ``deadline_s`` (or ``cfg.max_steps``), checked between steps.
 
     ``images`` is the data as uint8 (N, C, H, W) on the training device, indexed directly; ``labels`` (N,)
     are given for a conditional model (the baseline), None for one label's generator.
     """
-    step, meters = _Step(state, images, labels, cfg), _Meters()
+    step, meters = _Step(state, images, labels, cfg, one_label_batches), _Meters()
     start, base = time.monotonic(), state.seconds
     last_tick = last_ckpt = start
     step_at_tick = state.step

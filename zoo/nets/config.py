@@ -23,6 +23,8 @@ class NetConfig:
     width: int = 64  # channels of the widest-resolution feature map; deeper layers scale from it
     num_classes: int = 0  # > 0: one conditional net for every label (label embedding in G, projection in D)
     critic_norm: str = "none"  # "batch": batch norm in the critic too (the DC-GAN loss); WGAN-GP needs "none"
+    latent_bias: bool = False  # a bias on the generator's first (latent) layer: where a label specialised from a
+    #                            conditional start keeps its embedding's constant (the ResNet family always has one)
 
     def __post_init__(self) -> None:
         for name, lo, hi in (("resolution", 4, 1024), ("latent_dim", 1, 4096), ("width", 1, 4096)):
@@ -33,6 +35,8 @@ class NetConfig:
             raise InvalidConfig(f"NetConfig.num_classes: expected an integer in 0..100000, got {self.num_classes!r}")
         if self.channels not in (1, 3):
             raise InvalidConfig(f"NetConfig.channels: expected 1 or 3, got {self.channels!r}")
+        if not isinstance(self.latent_bias, bool):
+            raise InvalidConfig(f"NetConfig.latent_bias: expected true or false, got {self.latent_bias!r}")
         fam = get(self.arch)
         if self.resolution not in fam.resolutions:
             raise InvalidConfig(f"architecture {self.arch!r} has no {self.resolution} px variant; "

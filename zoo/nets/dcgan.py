@@ -31,7 +31,7 @@ class DCGANGenerator(nn.Module):
         self.start, chans = _plan(cfg)
         self.condition = LatentConditioning(cfg.num_classes, cfg.latent_dim)
         self.project = nn.Sequential(
-            nn.Linear(self.condition.out_dim, chans[0] * self.start**2, bias=False),
+            nn.Linear(self.condition.out_dim, chans[0] * self.start**2, bias=cfg.latent_bias),
             nn.Unflatten(1, (chans[0], self.start, self.start)),  # (B, C0, s, s)
             nn.BatchNorm2d(chans[0]),
             nn.ReLU(inplace=True),
