@@ -145,7 +145,8 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
         x = zoo.sample(result["dataset"], labels=result["labels"], n=8, seed=0, registry=roots[run["registry"]])
         ax = fig.add_subplot(grid[1, 12 * i // len(shown):12 * (i + 1) // len(shown)])
         ax.imshow(zoo.grid(x, nrow=8), cmap="gray")
-        ax.set_title(f"{method}\n{biggest:g} s per label: one row per class, seed 0", fontsize=8 if len(shown) > 3 else 9)
+        ax.set_title(f"{method}\n{biggest:g} s per label: one row per class, seed 0",
+                     fontsize=8 if len(shown) > 3 else 9)
         ax.axis("off")
     fig.savefig(path, dpi=90)
     plt.close(fig)

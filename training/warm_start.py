@@ -147,8 +147,9 @@ def _check(meta: dict[str, str], job: TrainJob, path: Path) -> None:
     if meta.get("kind") != KIND:
         raise InvalidTrainConfig(f"warm start {path}: expected a warm-start file, got kind {meta.get('kind')!r}")
     try:
-        got = {"dataset": meta["dataset"], "net_config": NetConfig.from_json(json.loads(meta["net_config"])).to_json(),
-               "loss": meta["loss"], "start_kind": meta.get("start_kind", "unconditional")}  # fields added later: defaults
+        net = NetConfig.from_json(json.loads(meta["net_config"])).to_json()  # fields added since: their defaults
+        got = {"dataset": meta["dataset"], "net_config": net, "loss": meta["loss"],
+               "start_kind": meta.get("start_kind", "unconditional")}
     except (KeyError, json.JSONDecodeError, ZooError) as e:
         raise InvalidTrainConfig(f"warm start {path}: metadata incomplete ({e}); expected {sorted(want)}") from None
     diff = [f"{k}: expected {want[k]}, got {got[k]}" for k in want if got[k] != want[k]]

@@ -77,8 +77,8 @@ def test_a_job_with_a_conditional_start_records_it_and_serves_every_label(traine
         m = reg.read_meta(DATASET, r.label)
         assert r.status == "trained" and m.warm_start["kind"] == "conditional" and m.warm_start["sha256"] == sha
         assert m.arch_config["latent_bias"] is True and m.arch_config["num_classes"] == 0
-    assert start_name(dataclasses.replace(job, config=dataclasses.replace(job.config, warm_start_kind="unconditional"))) \
-        != name  # the kind is part of what the start is
+    other_kind = dataclasses.replace(job.config, warm_start_kind="unconditional")
+    assert start_name(dataclasses.replace(job, config=other_kind)) != name  # the kind is part of what the start is
 
 
 def test_a_conditional_start_of_other_labels_or_nets_is_refused_with_what_was_expected(trained, tmp_path):
