@@ -194,7 +194,7 @@ def main() -> None:
                     "exactly that run's job (checked label by label) instead of training it again")
     ap.add_argument("--skip", nargs="*", default=[],
                     help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240')")
-    ap.add_argument("--quick", action="store_true", help="2 labels, 1 s budgets, 50 images, tiny nets: a smoke test")
+    ap.add_argument("--quick", action="store_true", help="2 labels, 0.5 s budgets, 50 images, tiny nets: a smoke test")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
     ap.add_argument("--keep", action="store_true", help="keep the trained registries (in a temporary folder it "
                     "names); by default they are removed once scored")
@@ -204,7 +204,7 @@ def main() -> None:
                     help="leave out the conditional model at equal wall-clock")
     args = ap.parse_args()
     if args.quick:
-        args.budgets, args.seed_budget, args.labels, args.n, args.preset = [1.0], 1.0, "0-1", 50, "tiny"
+        args.budgets, args.seed_budget, args.labels, args.n, args.preset = [0.5], 0.5, "0-1", 50, "tiny"
     lo, _, hi = args.labels.partition("-")
     labels = tuple(range(int(lo), int(hi or lo) + 1))
     torch.set_num_threads(1)

@@ -2,13 +2,13 @@
 bench/results/conditional_start.json)
 
 Two class-conditional WGAN-GP starts of the same seed and wall-clock on Fashion-MNIST's 10 labels: one trained
-on mixed batches (every batch holds every label), one on one-label batches (what `--warm-start-kind
-conditional` does). For each, the share of generated images the bundled zoo's domain classifier assigns to the
-label asked for (class consistency), 200 images per label:
+on mixed batches (every batch holds every label; what `--warm-start-kind conditional` does), one on one-label
+batches. For each, the share of generated images the bundled zoo's domain classifier assigns to the label asked
+for (class consistency), 200 images per label:
 - the conditional generator in eval mode (running statistics);
-- the conditional generator in training mode on a batch of one label (what a per-label fine-tune computes);
-- the per-label generator specialised from it (training/specialize.py), in training mode on its own batch:
-  the net a label fine-tunes from, at step 0.
+- the conditional generator in training mode on a batch of one label (batch statistics of one label);
+- the per-label generator specialised from it (training/specialize.py) in training mode on its own batch,
+  and with its batch-norm statistics frozen (what a label fine-tunes from, at step 0).
 
     python bench/conditional_start.py [--seconds 60 --n 200]
 """
@@ -45,7 +45,7 @@ def consistency(classifier, images: torch.Tensor, label: int) -> float:
 
 def measure(tensors: dict, cfg: TrainConfig, cond_cfg, classifier, n: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"conditional, eval mode": [], "conditional, training mode on one label": [],
-                                   "specialised, training mode (step 0)": []}
+                                   "specialised, training mode": [], "specialised, frozen statistics (step 0)": []}
     z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(1))
     state = new_state(cfg, cond_cfg, seed=0, device=CPU)
     state.G_ema.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("G_ema.")})
@@ -57,7 +57,8 @@ def measure(tensors: dict, cfg: TrainConfig, cond_cfg, classifier, n: int) -> di
             out["conditional, training mode on one label"].append(consistency(classifier, train_copy(z, y), label))
             mine = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=CPU)
             apply_warm_start(mine, tensors, kind="conditional", label=label)
-            out["specialised, training mode (step 0)"].append(consistency(classifier, mine.G_ema.train()(z), label))
+            out["specialised, frozen statistics (step 0)"].append(consistency(classifier, mine.G_ema.eval()(z), label))
+            out["specialised, training mode"].append(consistency(classifier, mine.G_ema.train()(z), label))
     return out
 
 

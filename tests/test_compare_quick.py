@@ -1,5 +1,5 @@
 """`bench/compare.py --quick --factorial`: the whole comparison pipeline (train every arm, prove provenance, score,
-report) on 2 labels with 1-second budgets. The numbers mean nothing at this size; the pipeline is the test."""
+report) on 2 labels with half-second budgets. The numbers mean nothing at this size; the pipeline is the test."""
 from __future__ import annotations
 
 import json
@@ -41,9 +41,9 @@ def test_the_quick_comparison_trains_checks_provenance_and_reports_every_method(
     assert [r["method"] for r in runs if r["framing"] == "wall-clock"] == ["conditional WGAN-GP"]
     for r in runs:
         assert r["provenance_checks"] == 2 * 3  # every label at three seeds, before scoring
-        assert r["core_seconds"] == 2.0 and min(r["steps"]) >= 1
+        assert r["core_seconds"] == 1.0 and min(r["steps"]) >= 1
         assert set(r["labels"]) == {"0", "1"} and r["overall"]["intra_fid_fmnistnet"] > 0
     md = (tmp_path / "compare.md").read_text()
-    assert "| per-label DC-GAN, no start | 1 s | 2 |" in md and "Equal wall-clock on 2 workers" in md
+    assert "| per-label DC-GAN, no start | 0.5 s | 1 |" in md and "Equal wall-clock on 2 workers" in md
     assert "with the start held equal" in md
     assert (tmp_path / "compare.png").stat().st_size > 10_000

@@ -71,8 +71,9 @@ class TrainConfig:
                              "an unconditional GAN on all the chosen labels' images, from which every label then "
                              "fine-tunes alone (warm start and fan-out). 0: every label starts from scratch.")
     warm_start_kind: str = _opt("unconditional", "--warm-start-kind", "What the shared start is: unconditional "
-                                "(one GAN on every chosen label's images) or conditional (one class-conditional GAN, "
-                                "trained on one-label batches, that each label is specialised from).",
+                                "(one GAN on every chosen label's images) or conditional (one class-conditional GAN "
+                                "that each label is specialised from, then fine-tunes with frozen batch-norm "
+                                "statistics).",
                                 choices=START_KINDS)
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
     seed: int = _opt(0, "--seed", "Run seed; each label derives its own from it.")

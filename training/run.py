@@ -139,6 +139,7 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
                 on_tick(line)
 
         train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
+                    freeze_bn=start is not None and start[0].kind == "conditional",
                     on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict(), unit.identity))
     with watch.time("save_s"):
         save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,

@@ -2,8 +2,9 @@
 which each label then fine-tunes alone, with no communication between labels. Pre-training both nets on related
 data and fine-tuning them on the target is Wang et al. 2018, "Transferring GANs: generating images from limited
 data". Two kinds (``TrainConfig.warm_start_kind``): an unconditional GAN of the job's architecture and loss, or
-a class-conditional one, trained on one-label batches, that each label is specialised from (``specialize``:
-the label's generator and critic compute exactly what the conditional pair computes for that label).
+a class-conditional one that each label is specialised from (``specialize``: the label's generator and critic
+compute exactly what the conditional pair computes for that label; the generator then fine-tunes with its
+batch-norm statistics frozen at the start's).
 
 The start's core-seconds count inside the job's budget: it trains for ``warm_start x budget x labels``
 core-seconds (on every core the job uses), and each label then fine-tunes for ``(1 - warm_start) x budget``.
@@ -191,7 +192,7 @@ def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, thr
                 board.update(0, {"label": "shared start", **line})
 
             train_steps(state, images.to(device), cfg, deadline_s=deadline, on_tick=tick,
-                        labels=labels.to(device) if conditional else None, one_label_batches=conditional)
+                        labels=labels.to(device) if conditional else None)
     finally:
         torch.set_num_threads(before)
         board.close()

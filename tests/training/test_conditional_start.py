@@ -1,6 +1,6 @@
-"""Shared start, per-label finish: a class-conditional start trained on one-label batches, each label's
-generator and critic specialised from it so that at step 0, in training mode on a batch of its label, they
-compute what the conditional pair computes for that label."""
+"""Shared start, per-label finish: a class-conditional start, each label's generator and critic specialised
+from it so that they compute what the conditional pair computes for that label, then fine-tuned with the
+generator's batch-norm statistics frozen at the start's."""
 from __future__ import annotations
 
 import dataclasses
@@ -77,6 +77,11 @@ def test_a_job_with_a_conditional_start_records_it_and_serves_every_label(traine
         m = reg.read_meta(DATASET, r.label)
         assert r.status == "trained" and m.warm_start["kind"] == "conditional" and m.warm_start["sha256"] == sha
         assert m.arch_config["latent_bias"] is True and m.arch_config["num_classes"] == 0
+        # It fine-tuned with its batch-norm statistics frozen at the start's: the file holds them unchanged.
+        tensors = reg.read_generator(DATASET, r.label).tensors
+        start_tensors, _, _ = read_extra(reg.extra_path(DATASET, name))
+        stats = [k for k in tensors if k.endswith(("running_mean", "running_var"))]
+        assert stats and all(torch.equal(tensors[k], start_tensors[f"G_ema.{k}"]) for k in stats)
     other_kind = dataclasses.replace(job.config, warm_start_kind="unconditional")
     assert start_name(dataclasses.replace(job, config=other_kind)) != name  # the kind is part of what the start is
 

@@ -40,7 +40,7 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
     data, out = write_class_tree(tmp_path / "data", classes=CLASSES, per_class=12), tmp_path / "reg"
     cmd = [sys.executable, "-m", "zoo", "train", "--name", NAME, "--data", str(data), "--channels", "1",
            "--resolution", "16", "--labels", "all", "--launcher", "slurm", "--array-size", str(TASKS),
-           "--array-parallelism", "2", "--budget", "0.5s", "--checkpoint-every", "0.2s", "--warm-start", "0",
+           "--array-parallelism", "2", "--budget", "0.3s", "--checkpoint-every", "0.2s", "--warm-start", "0",
            "--preset", "tiny", "--batch-size", "8", "--out", str(out)]
     with slurm_cluster(tmp_path / "slurm") as env:
         started = time.monotonic()
