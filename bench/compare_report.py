@@ -112,10 +112,12 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(16, 8.5), constrained_layout=True)
-    grid = fig.add_gridspec(2, 12, height_ratios=[1, 1.25])  # 4 metric panels above, 3 sample grids below
+    rows = fig.add_gridspec(2, 1, height_ratios=[1, 1.25])  # 4 metric panels above, one sample grid per method below
+    shown = [m for m in _methods(result) if any(r["method"] == m for r in _main_runs(result))]
+    panels, samples = rows[0].subgridspec(1, 4), rows[1].subgridspec(1, len(shown))
     for i, key in enumerate(["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet",
                              "class_consistency_fmnistnet"]):
-        ax = fig.add_subplot(grid[0, 3 * i:3 * i + 3])
+        ax = fig.add_subplot(panels[0, i])
         for method in _methods(result):
             color, dashes = _style(result, method)
             main = sorted((r for r in _main_runs(result) if r["method"] == method), key=lambda r: r["core_seconds"])
@@ -138,12 +140,11 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     fig.legend(handles, names, loc="outside upper center", ncol=min(4, len(names)), fontsize=9, title_fontsize=9,
                title=f"{result['dataset']}, {result['cpu']} ({result['cores']} cores): quality against equal compute "
                      "(o seed 0, x other seeds, * equal wall-clock)")
-    shown = [m for m in _methods(result) if any(r["method"] == m for r in _main_runs(result))]
     for i, method in enumerate(shown):  # each method at the largest budget it was run with
         run = max((r for r in _main_runs(result) if r["method"] == method), key=lambda r: r["budget_per_label_s"])
         biggest = run["budget_per_label_s"]
         x = zoo.sample(result["dataset"], labels=result["labels"], n=8, seed=0, registry=roots[run["registry"]])
-        ax = fig.add_subplot(grid[1, 12 * i // len(shown):12 * (i + 1) // len(shown)])
+        ax = fig.add_subplot(samples[0, i])
         ax.imshow(zoo.grid(x, nrow=8), cmap="gray")
         ax.set_title(f"{method}\n{biggest:g} s per label: one row per class, seed 0",
                      fontsize=8 if len(shown) > 3 else 9)

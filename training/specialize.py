@@ -10,7 +10,7 @@ finish").
 
 Batch norm: the label's constant enters before the first batch norm. In training mode a batch of one label is
 normalised with that label's statistics, which the conditional model (trained on mixed batches) never saw:
-its label signal is partly normalised away (bench/conditional_start.py: class consistency 0.82 in eval mode,
+its label signal is partly normalised away (bench/conditional_start.py: class consistency 0.81 in eval mode,
 0.68 in training mode on one-label batches, at 120 core-seconds; training the start on one-label batches
 instead kept 0.67). So a specialised generator fine-tunes with its batch-norm statistics frozen at the
 start's (``train_steps(..., freeze_bn=True)``): at step 0 it computes exactly what the conditional model
