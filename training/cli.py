@@ -197,7 +197,7 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
         raise InvalidTrainConfig(f"--array-size {opts.tasks}: expected 1..{len(job.labels)}")
     if opts.tasks > len(job.labels):
         click.echo(f"note: --array-size {opts.tasks} is more than the {count(len(job.labels), 'label')} chosen; "
-                   f"submitting {len(job.labels)} tasks", err=True)
+                   f"submitting {count(len(job.labels), 'task')}", err=True)
         opts = dataclasses.replace(opts, tasks=len(job.labels))
     log_dir, cfg = jobs_dir(job.registry), job.config
     trains_start = job.uses_shared_start() and not job.warm_start_from

@@ -100,7 +100,7 @@ def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: f
     stem = f"{served.dataset}_{served.label}_seed{seed}"
     if each:
         paths = save_each(x, out or Path(stem), stem=stem)
-        click.echo(f"wrote {len(paths)} images to {paths[0].parent} (seed {seed})")
+        click.echo(f"wrote {count(len(paths), 'image')} to {paths[0].parent} (seed {seed})")
     else:
         nrow = nrow or math.ceil(math.sqrt(x.shape[0]))
         path = save_grid(x, stem_out or Path(f"{stem}.png"), nrow=nrow,
@@ -153,7 +153,7 @@ def grid_cmd(dataset: str, n: int, seed: int, out: Path | None, scale: int | Non
     spec = _router.spec(dataset, registry=reg)
     rows = [f"{k} {spec.class_names[k]}" for k in labels] if names else None
     path = save_grid(x, out, nrow=n, scale=scale or auto_scale(x.shape[-1], n), row_labels=rows)
-    click.echo(f"wrote {path.resolve()} ({len(labels)} classes x {n} images, seed {seed})")
+    click.echo(f"wrote {path.resolve()} ({count(len(labels), 'class', 'classes')} x {count(n, 'image')}, seed {seed})")
 
 
 @main.command("card")

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from registry.hub_access import hub_cache
+from registry.summary import count
 
 from .hub import publish, pull
 
@@ -34,9 +35,9 @@ def publish_cmd(registry: Path, repo: str, revision: str | None, private: bool, 
     if report.card_kept:
         click.echo("kept the README on the Hub (not written by wcgan-zoo); --overwrite-card replaces it", err=True)
     if report.commit_url is None:
-        click.echo(f"{repo}@{report.revision}: up to date ({len(report.unchanged)} files unchanged)")
+        click.echo(f"{repo}@{report.revision}: up to date ({count(len(report.unchanged), 'file')} unchanged)")
     else:
-        click.echo(f"{repo}@{report.revision}: uploaded {len(report.uploaded)} files, "
+        click.echo(f"{repo}@{report.revision}: uploaded {count(len(report.uploaded), 'file')}, "
                    f"{len(report.unchanged)} unchanged: {report.commit_url}")
 
 
@@ -50,5 +51,5 @@ def pull_cmd(repo: str, dataset: str | None, labels: str | None, revision: str |
 
     Afterwards `--registry hf://ORG/NAME` (or registry="hf://ORG/NAME" in Python) works offline."""
     paths = pull(repo, revision=revision, dataset=dataset, labels=labels)
-    click.echo(f"pulled {len(paths)} files of {repo} into {hub_cache()}; sample with --registry hf://{repo}"
+    click.echo(f"pulled {count(len(paths), 'file')} of {repo} into {hub_cache()}; sample with --registry hf://{repo}"
                + (f"@{revision}" if revision else ""))
