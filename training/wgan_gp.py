@@ -103,8 +103,8 @@ class _Step:
                  one_label_batches: bool = False) -> None:
         self.state, self.images, self.labels, self.cfg = state, images, labels, cfg
         self.device, self.n = images.device, images.shape[0]
-        # One-label batches (a conditional start): each batch is drawn from one label, chosen at random per
-        # batch, so batch statistics are those a per-label net fine-tuning on its label will see.
+        # One-label batches: each batch is drawn from one label, chosen at random per batch. Measured as a way to
+        # train conditional starts (bench/conditional_start.py) and not used by them: it did not keep the label.
         self.groups = [torch.nonzero(labels == k).flatten() for k in labels.unique()] \
             if one_label_batches and labels is not None else None
         self.amp = use_bf16(cfg.precision, self.device)
