@@ -113,7 +113,8 @@ def plan(args: argparse.Namespace, work: Path) -> list[Run]:
     runs = [run(m, b, 0, "core-seconds", work / f"{i}-{b:g}s-seed0") for i, m in enumerate(table)
             for b in args.budgets if f"{m}@{b:g}" not in args.skip]
     runs += [run(m, args.seed_budget, s, "core-seconds", work / f"{i}-{args.seed_budget:g}s-seed{s}")
-             for i, m in enumerate(table) for s in range(1, args.seeds)]
+             for i, m in enumerate(table) for s in range(1, args.seeds)
+             if f"{m}@{args.seed_budget:g}/seed{s}" not in args.skip]
     if args.wall_clock:
         runs.append(run("conditional WGAN-GP", args.seed_budget, 0, "wall-clock",
                         work / f"wall-{args.seed_budget:g}s"))
@@ -193,7 +194,8 @@ def main() -> None:
     ap.add_argument("--reuse", nargs="*", default=[], help="METHOD@BUDGET=REGISTRY: score a registry trained with "
                     "exactly that run's job (checked label by label) instead of training it again")
     ap.add_argument("--skip", nargs="*", default=[],
-                    help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240')")
+                    help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240', seed 0) or "
+                    "METHOD@BUDGET/seedN for the further seeds at --seed-budget")
     ap.add_argument("--quick", action="store_true", help="2 labels, 0.5 s budgets, 50 images, tiny nets: a smoke test")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
     ap.add_argument("--keep", action="store_true", help="keep the trained registries (in a temporary folder it "
