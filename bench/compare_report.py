@@ -39,7 +39,10 @@ def _short(key: str) -> str:
 
 
 def _main_runs(result: dict) -> list[dict]:
-    return [r for r in result["runs"] if r["framing"] == "core-seconds" and r["seed"] == 0]
+    """The core-seconds runs of the first seed present (0, or a later seed a report runs alone)."""
+    runs = [r for r in result["runs"] if r["framing"] == "core-seconds"]
+    first = min((r["seed"] for r in runs), default=0)
+    return [r for r in runs if r["seed"] == first]
 
 
 def _recipes(result: dict) -> str:
@@ -66,10 +69,50 @@ def markdown(result: dict) -> str:
         steps = statistics.median(r["steps"])
         lines.append(f"| {r['method']} | {r['budget_per_label_s']:g} s | {r['core_seconds']:g} | {r['seed']} | "
                      f"{r['framing']} | {steps:,.0f} | " + " | ".join(f"{r['overall'][k]:.3f}" for k in KEYS) + " |")
+    lines += seed_table(result)
     ref = runs[0]["reference"]
     lines += ["", "Reference (real train vs real test images): "
               + ", ".join(f"`{k}` = {v:.3f}" for k, v in ref.items()) + ".", ""]
     return "\n".join(lines + verdicts(result)) + "\n"
+
+
+def seed_table(result: dict) -> list[str]:
+    """Each arm at each budget with every seed it ran: the mean and, beside it, each seed's value."""
+    cells: dict[tuple[str, float], list[dict]] = {}
+    for r in result["runs"]:
+        if r["framing"] == "core-seconds":
+            cells.setdefault((r["method"], r["core_seconds"]), []).append(r)
+    if all(len(v) == 1 for v in cells.values()):
+        return []
+    shown = [k for k in KEYS if k != "fid_fmnistnet"]
+    lines = ["", "Seeds side by side (mean, then each seed's value in seed order):", "",
+             "| method | core-s | seeds | " + " | ".join(_short(k) for k in shown) + " |", "|" + " --- |" * (3 + len(shown))]
+    for (method, core_s), rs in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        rs = sorted(rs, key=lambda r: r["seed"])
+
+        def cell(k: str) -> str:
+            vals = [r["overall"][k] for r in rs]
+            return f"{statistics.mean(vals):.3f}" + (f" ({' / '.join(f'{v:.3f}' for v in vals)})" if len(vals) > 1 else "")
+        lines.append(f"| {method} | {core_s:,.0f} | {', '.join(str(r['seed']) for r in rs)} | "
+                     + " | ".join(cell(k) for k in shown) + " |")
+    return lines
+
+
+def merge(results: list[dict]) -> dict:
+    """Several compare.json of one setting (data set, labels, samples, preset, machine) as one: a run given
+    again (same method, budget, seed and framing) is taken from the later file."""
+    same = ("dataset", "labels", "n", "preset", "cpu", "cores", "features")
+    for r in results[1:]:
+        differ = [k for k in same if r[k] != results[0][k]]
+        if differ:
+            raise SystemExit(f"cannot merge comparisons that differ in {', '.join(differ)}")
+    runs: dict[tuple, dict] = {}
+    for result in results:
+        for run in result["runs"]:
+            runs[(run["method"], run["budget_per_label_s"], run["seed"], run["framing"])] = run
+    return {**results[-1], "runs": list(runs.values()), "recipes": {k: v for r in results for k, v in
+                                                                       r.get("recipes", {}).items()},
+            "merged_from": [r.get("source", "") for r in results]}
 
 
 def verdicts(result: dict) -> list[str]:
@@ -105,16 +148,23 @@ def verdicts(result: dict) -> list[str]:
     return out
 
 
+def _kept(roots: dict[str, Path], run: dict) -> bool:
+    return run["registry"] in roots and Path(roots[run["registry"]]).is_dir()
+
+
 def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(16, 8.5), constrained_layout=True)
-    rows = fig.add_gridspec(2, 1, height_ratios=[1, 1.25])  # 4 metric panels above, one sample grid per method below
-    shown = [m for m in _methods(result) if any(r["method"] == m for r in _main_runs(result))]
-    panels, samples = rows[0].subgridspec(1, 4), rows[1].subgridspec(1, len(shown))
+    shown = [m for m in _methods(result) if any(r["method"] == m and _kept(roots, r)
+                                                for r in _main_runs(result))]  # a merged report may lack registries
+    fig = plt.figure(figsize=(16, 8.5 if shown else 4.5), constrained_layout=True)
+    # 4 metric panels above, one sample grid per method below (when its registry is there to sample)
+    rows = fig.add_gridspec(2, 1, height_ratios=[1, 1.25]) if shown else fig.add_gridspec(1, 1)
+    panels = rows[0].subgridspec(1, 4)
+    samples = rows[1].subgridspec(1, len(shown)) if shown else None
     for i, key in enumerate(["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet",
                              "class_consistency_fmnistnet"]):
         ax = fig.add_subplot(panels[0, i])
@@ -123,7 +173,7 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
             main = sorted((r for r in _main_runs(result) if r["method"] == method), key=lambda r: r["core_seconds"])
             ax.plot([r["core_seconds"] for r in main], [r["overall"][key] for r in main], "o" + dashes, color=color,
                     label=method)
-            extra = [r for r in result["runs"] if r["method"] == method and r["seed"] > 0]
+            extra = [r for r in result["runs"] if r["method"] == method and r not in main and r["framing"] == "core-seconds"]
             ax.plot([r["core_seconds"] for r in extra], [r["overall"][key] for r in extra], "x", color=color, ms=9)
             wall = [r for r in result["runs"] if r["method"] == method and r["framing"] == "wall-clock"]
             ax.plot([r["core_seconds"] for r in wall], [r["overall"][key] for r in wall], "*", color=color, ms=13)
@@ -141,7 +191,8 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
                title=f"{result['dataset']}, {result['cpu']} ({result['cores']} cores): quality against equal compute "
                      "(o seed 0, x other seeds, * equal wall-clock)")
     for i, method in enumerate(shown):  # each method at the largest budget it was run with
-        run = max((r for r in _main_runs(result) if r["method"] == method), key=lambda r: r["budget_per_label_s"])
+        run = max((r for r in _main_runs(result) if r["method"] == method and _kept(roots, r)),
+                  key=lambda r: r["budget_per_label_s"])
         biggest = run["budget_per_label_s"]
         x = zoo.sample(result["dataset"], labels=result["labels"], n=8, seed=0, registry=roots[run["registry"]])
         ax = fig.add_subplot(samples[0, i])
@@ -151,3 +202,21 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
         ax.axis("off")
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def main() -> None:
+    """Merge several comparisons' JSON into one report: ``python bench/compare_report.py OUT A.json B.json``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("inputs", nargs="+", type=Path)
+    args = ap.parse_args()
+    results = []
+    for path in args.inputs:
+        results.append({**json.loads(path.read_text()), "source": str(path)})
+    write_report(merge(results), {}, args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -7,8 +7,10 @@ batches. For each, the share of generated images the bundled zoo's domain classi
 for (class consistency), 200 images per label:
 - the conditional generator in eval mode (running statistics);
 - the conditional generator in training mode on a batch of one label (batch statistics of one label);
-- the per-label generator specialised from it (training/specialize.py) in training mode on its own batch,
-  and with its batch-norm statistics frozen (what a label fine-tunes from, at step 0).
+- the per-label generator specialised from it and calibrated to its label (training/specialize.py: what a label
+  fine-tunes from, at step 0), in training mode on a batch of its own (latents other than those it was
+  calibrated on) and in eval mode. Specialised without the calibration it is the conditional generator in
+  training mode exactly (tests/training/test_conditional_start.py).
 
     python bench/conditional_start.py [--seconds 60 --n 200]
 """
@@ -43,9 +45,11 @@ def consistency(classifier, images: torch.Tensor, label: int) -> float:
     return accuracy(classifier, (images * 255).round(), torch.full((len(images),), label))
 
 
-def measure(tensors: dict, cfg: TrainConfig, cond_cfg, classifier, n: int) -> dict[str, list[float]]:
+def measure(tensors: dict, cfg: TrainConfig, cond_cfg, classifier, n: int, images: torch.Tensor,
+            labels: torch.Tensor) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"conditional, eval mode": [], "conditional, training mode on one label": [],
-                                   "specialised, training mode": [], "specialised, frozen statistics (step 0)": []}
+                                   "specialised and calibrated, training mode (step 0)": [],
+                                   "specialised and calibrated, eval mode": []}
     z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(1))
     state = new_state(cfg, cond_cfg, seed=0, device=CPU)
     state.G_ema.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("G_ema.")})
@@ -56,9 +60,10 @@ def measure(tensors: dict, cfg: TrainConfig, cond_cfg, classifier, n: int) -> di
             train_copy = copy.deepcopy(state.G_ema).train()  # training mode moves running statistics: a copy
             out["conditional, training mode on one label"].append(consistency(classifier, train_copy(z, y), label))
             mine = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=CPU)
-            apply_warm_start(mine, tensors, kind="conditional", label=label)
-            out["specialised, frozen statistics (step 0)"].append(consistency(classifier, mine.G_ema.eval()(z), label))
-            out["specialised, training mode"].append(consistency(classifier, mine.G_ema.train()(z), label))
+            apply_warm_start(mine, tensors, kind="conditional", label=label, images=images[labels == label])
+            out["specialised and calibrated, eval mode"].append(consistency(classifier, mine.G_ema.eval()(z), label))
+            out["specialised and calibrated, training mode (step 0)"].append(
+                consistency(classifier, mine.G_ema.train()(z), label))
     return out
 
 
@@ -78,7 +83,7 @@ def main() -> None:
         state = new_state(cfg, cond_cfg, seed=cfg.start_seed, device=CPU)
         train_steps(state, images, cfg, deadline_s=args.seconds, labels=labels, one_label_batches=one_label)
         tensors = {f"{net}.{k}": v for net in NETS for k, v in getattr(state, net).state_dict().items()}
-        scores = measure(tensors, cfg, cond_cfg, classifier, args.n)
+        scores = measure(tensors, cfg, cond_cfg, classifier, args.n, images, labels)
         result["starts"][batches] = {"steps": state.step, **{k: {"mean": round(statistics.mean(v), 4),
                                                                   "per_label": [round(x, 3) for x in v]}
                                                               for k, v in scores.items()}}

@@ -13,9 +13,10 @@ from typing import Any
 from .errors import InvalidMeta
 from .names import check_dataset_name, check_label
 
-__all__ = ["GeneratorMeta", "FORMAT_VERSION"]
+__all__ = ["GeneratorMeta", "FORMAT_VERSION", "TRUNCATION_RANGE"]
 
 FORMAT_VERSION = 1
+TRUNCATION_RANGE = (0.05, 10.0)  # the truncations a file may store and a request may ask for
 KINDS = ("generator", "conditional")  # one label's generator, or one generator conditioned on the label
 
 
@@ -44,6 +45,10 @@ class GeneratorMeta:
     #                                           sha256, its labels, steps and seconds; None: trained from scratch
     labels: tuple[int, ...] | None = None  # a conditional generator: the labels it learned and serves (None, in
     #                                        files written before this field: every label of the data set)
+    truncation: float | None = None  # the sampling default chosen for this label at training time on its own
+    #                                  training images (training/truncation.py); None: no truncation
+    truncation_scores: dict[str, float] | None = None  # what chose it: FID on the label's training images per
+    #                                                    candidate ("none" for no truncation)
 
     def covers(self, label: int) -> bool:
         """Whether this file serves ``label``: a per-label file its own, a conditional one those it learned."""
@@ -79,6 +84,13 @@ class GeneratorMeta:
         _expect(_is_int(self.steps) and self.steps >= 0, "steps", "an integer >= 0", self.steps)
         _expect(isinstance(self.seconds, (int, float)) and self.seconds >= 0, "seconds", "a number >= 0", self.seconds)
         _expect(_is_int(self.seed), "seed", "an integer", self.seed)
+        _expect(self.truncation is None or (isinstance(self.truncation, (int, float))
+                                            and not isinstance(self.truncation, bool)
+                                            and TRUNCATION_RANGE[0] <= self.truncation <= TRUNCATION_RANGE[1]),
+                "truncation", f"null or a number in {TRUNCATION_RANGE[0]}..{TRUNCATION_RANGE[1]}", self.truncation)
+        _expect(self.truncation_scores is None or (isinstance(self.truncation_scores, dict) and all(
+            isinstance(k, str) and isinstance(v, (int, float)) for k, v in self.truncation_scores.items())),
+                "truncation_scores", "null or an object of candidate -> score", self.truncation_scores)
         _expect(self.format_version == FORMAT_VERSION, "format_version", f"{FORMAT_VERSION}", self.format_version)
 
     def to_header(self) -> dict[str, str]:

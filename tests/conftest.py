@@ -69,7 +69,8 @@ def tiny_config(resolution: int = 28, channels: int = 1, arch: str = "dcgan") ->
 
 
 def add_generator(reg: LocalRegistry, dataset: str, label: int, *, seed: int = 0,
-                  config: NetConfig | None = None, class_name: str | None = None) -> Path:
+                  config: NetConfig | None = None, class_name: str | None = None,
+                  truncation: float | None = None) -> Path:
     """A randomly initialised (untrained) tiny generator: real weights, real file, distinct per seed."""
     config = config or tiny_config()
     torch.manual_seed(seed)
@@ -81,7 +82,8 @@ def add_generator(reg: LocalRegistry, dataset: str, label: int, *, seed: int = 0
             m.running_var.uniform_(0.9, 1.1)
     spec = builtin_spec(dataset)
     name = class_name or (spec.class_names[label] if spec else f"class-{label}")
-    return save_generator(reg, net, config=config, dataset=dataset, label=label, class_name=name, seed=seed)
+    return save_generator(reg, net, config=config, dataset=dataset, label=label, class_name=name, seed=seed,
+                          truncation=truncation)
 
 
 def add_conditional(reg: LocalRegistry, dataset: str = "fashion-mnist", *, seed: int = 0,

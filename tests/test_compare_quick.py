@@ -47,3 +47,28 @@ def test_the_quick_comparison_trains_checks_provenance_and_reports_every_method(
     assert "| per-label DC-GAN, no start | 0.5 s | 1 |" in md and "Equal wall-clock on 2 workers" in md
     assert "with the start held equal" in md
     assert (tmp_path / "compare.png").stat().st_size > 10_000
+    assert "Seeds side by side" in md  # two seeds of every arm: the mean with each seed beside it
+
+    # Comparisons run in parts merge into one report; a run given again is taken from the later file.
+    later = json.loads(json.dumps(result))
+    redone = next(r for r in later["runs"] if r["method"] == "per-label WGAN-GP, shared start" and r["seed"] == 0)
+    redone["overall"]["intra_fid_fmnistnet"] = 123.0
+    later["runs"] = [redone]
+    (tmp_path / "later.json").write_text(json.dumps(later))
+    merged_dir = tmp_path / "merged"
+    res = subprocess.run([sys.executable, str(REPO / "bench" / "compare_report.py"), str(merged_dir),
+                          str(tmp_path / "compare.json"), str(tmp_path / "later.json")],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    merged = json.loads((merged_dir / "compare.json").read_text())
+    assert len(merged["runs"]) == len(runs)
+    assert [r["overall"]["intra_fid_fmnistnet"] for r in merged["runs"]
+            if r["method"] == redone["method"] and r["seed"] == 0 and r["framing"] == "core-seconds"] == [123.0]
+    assert (merged_dir / "compare.png").stat().st_size > 10_000  # drawn from the figures alone
+    later["cpu"] = "another machine"
+    (tmp_path / "elsewhere.json").write_text(json.dumps(later))
+    res = subprocess.run([sys.executable, str(REPO / "bench" / "compare_report.py"), str(tmp_path / "no"),
+                          str(tmp_path / "compare.json"), str(tmp_path / "elsewhere.json")],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode != 0 and "cannot merge comparisons that differ in cpu" in res.stderr
+    assert not (tmp_path / "no").exists()

@@ -23,6 +23,7 @@ from .job import MODES, TrainJob
 from .options import train_config_from, train_config_options
 from .pool import train_jobs
 from .run import ensure_writable
+from .truncation import features_for
 from .shard import detect_rank
 from .slurm import SlurmOptions, describe, plan_submission, submit
 from .warm_start import ensure_warm_start
@@ -150,9 +151,16 @@ def _warm_start_only(job: TrainJob) -> None:
     click.echo(f"warm start {start[0].name} ready in {job.registry}" if start else "this job has no warm start")
 
 
+def _preflight(job: TrainJob) -> None:
+    """What would fail after hours of training, refused before any."""
+    ensure_writable(job.registry)
+    if job.config.truncation == "auto":
+        features_for(job.registry, job.dataset)  # the candidates' scorer: refused now if there is none
+
+
 def _run(job: TrainJob, *, workers: int, progress: bool | None) -> None:
     """This process's share of the job: every unit locally, or this rank's under a launcher."""
-    ensure_writable(job.registry)
+    _preflight(job)
     rank = detect_rank()
     if rank.world > 1 and workers > 1:
         raise InvalidTrainConfig(f"--workers {workers} under {rank.launcher}: each rank is one worker; use --workers 1")
@@ -208,7 +216,7 @@ def _submit_slurm(job: TrainJob, opts: SlurmOptions, dry_run: bool) -> None:
     if dry_run:
         click.echo(describe(plan), nl=False)
         return
-    ensure_writable(job.registry)
+    _preflight(job)
     ids = submit(plan)
     after = f" after warm-start job {ids['START']}" if "START" in ids else ""
     click.echo(f"submitted job array {ids['ARRAY']} ({opts.tasks} tasks{after}) and index job {ids['INDEX']} for job "

@@ -19,6 +19,7 @@ __all__ = ["TrainConfig", "parse_duration"]
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PRECISIONS = ("auto", "fp32", "bf16")
 START_KINDS = ("unconditional", "conditional")
+TRUNCATIONS = ("none", "auto")
 LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
@@ -72,10 +73,13 @@ class TrainConfig:
                              "fine-tunes alone (warm start and fan-out). 0: every label starts from scratch.")
     warm_start_kind: str = _opt("unconditional", "--warm-start-kind", "What the shared start is: unconditional "
                                 "(one GAN on every chosen label's images) or conditional (one class-conditional GAN "
-                                "that each label is specialised from, then fine-tunes with frozen batch-norm "
-                                "statistics).",
+                                "that each label is specialised from, its batch norms calibrated to the label).",
                                 choices=START_KINDS)
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
+    truncation: str = _opt("none", "--truncation", "The sampling default stored in each label's file: none, or "
+                           "auto (chosen after training on the label's own training images: the candidate "
+                           "truncation, or none, whose images are closest to them in FID; training/truncation.py).",
+                           choices=TRUNCATIONS)
     seed: int = _opt(0, "--seed", "Run seed; each label derives its own from it.")
     max_steps: int | None = _opt(None, "--max-steps", "Stop a label after this many generator steps.", type=int)
     tick_s: float = 5.0  # seconds between stats.jsonl lines and progress updates (`zoo train`: from the budget)
@@ -111,6 +115,7 @@ class TrainConfig:
             ("warm_start", 0 <= self.warm_start < 1, "a share of the budget in [0, 1)"),
             ("warm_start_kind", self.warm_start_kind in START_KINDS, f"one of {', '.join(START_KINDS)}"),
             ("ema_decay", 0 <= self.ema_decay < 1, "a number in [0, 1)"),
+            ("truncation", self.truncation in TRUNCATIONS, f"one of {', '.join(TRUNCATIONS)}"),
             ("seed", _int(self.seed) and self.seed >= 0, "an integer >= 0"),
             ("max_steps", self.max_steps is None or (_int(self.max_steps) and self.max_steps > 0),
              "None or a positive integer"),

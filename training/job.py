@@ -40,6 +40,9 @@ JOB_FORMAT = 2  # 2: the job file carries every field (1: fields missing took to
 NOT_SHAPING = frozenset({"labels", "registry", "device", "retrain", "format",
                          "config.tick_s", "config.checkpoint_s", "config.channels_last", "config.compile",
                          "config.fused_adam"})
+# Settings added after JOB_FORMAT 2, at the value that does what every version before them did: left out of the
+# identity at that value, so records, checkpoints, start keys and job files written before them still match.
+ADDED_SINCE = {"config.truncation": "none"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class TrainJob:
             able = [x for x in losses.names() if losses.get(x).conditional]
             raise InvalidTrainConfig(f"--loss {self.config.loss} trains per-label generators only (the paper's "
                                      f"baseline); the conditional baseline takes --loss {' or '.join(able)}")
+        if self.mode == "conditional" and self.config.truncation != "none":
+            raise InvalidTrainConfig("--truncation auto chooses one label's default on its own images; the "
+                                     "conditional model serves every label from one file: expected --truncation none")
         if self.mode == "conditional" and (self.config.warm_start or self.warm_start_from):
             raise InvalidTrainConfig("--warm-start fans a shared start out to per-label generators; the conditional "
                                      "baseline is one model: use --mode per-label, or no warm start")
@@ -109,7 +115,8 @@ class TrainJob:
     def shaping(self) -> dict[str, Any]:
         """Every setting that shapes a generator of this job, flat ('config.lr': 3e-4): the config, the data
         and its preparation, the mode and the start. Two jobs with equal ``shaping`` train the same thing."""
-        return {k: v for k, v in _flat(self.to_json()).items() if k not in NOT_SHAPING}
+        return {k: v for k, v in _flat(self.to_json()).items()
+                if k not in NOT_SHAPING and not (k in ADDED_SINCE and v == ADDED_SINCE[k])}
 
     def differences(self, other: TrainJob) -> list[str]:
         """How ``other`` would train the same labels differently: 'field: this -> other' for each setting that
@@ -148,7 +155,7 @@ class TrainJob:
             raise InvalidTrainConfig(f"a training job: unknown fields {unknown}; expected {sorted(fields)}")
         config = obj["config"] if isinstance(obj["config"], dict) else {}
         lacks = sorted(fields - obj.keys()) + [f"config.{f.name}" for f in dataclasses.fields(TrainConfig)
-                                               if f.name not in config]
+                                               if f.name not in config and f"config.{f.name}" not in ADDED_SINCE]
         if obj.get("format") != JOB_FORMAT or lacks:
             raise InvalidTrainConfig(f"a training job of an older format (format {obj.get('format', 1)}, this "
                                      f"version writes {JOB_FORMAT}): it lacks {', '.join(lacks) or 'nothing'}; "

@@ -118,7 +118,7 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     with watch.time("warm_start_s"):
         start = ensure_warm_start(job)  # already trained by the pool or by another rank: this reads and checks it
         if start is not None:
-            apply_warm_start(state, start[1], kind=start[0].kind, label=unit.label)
+            apply_warm_start(state, start[1], kind=start[0].kind, label=unit.label, images=images)
     warm = start[0].record() if start is not None else None
     _resume(unit, state, folder, device)
     resumed_from = state.step
@@ -139,13 +139,22 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
                 on_tick(line)
 
         train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
-                    freeze_bn=start is not None and start[0].kind == "conditional",
                     on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict(), unit.identity))
+    truncation, truncation_scores = None, None
+    if cfg.truncation == "auto" and labels is None:
+        from .truncation import choose_truncation, features_for  # the metrics stack, only where it is used
+
+        with watch.time("truncation_s"):
+            truncation, truncation_scores = choose_truncation(state.G_ema, images.cpu(),
+                                                              features_for(job.registry, job.dataset))
+        log.info("%s/%s: truncation %s chosen on its training images (FID %s)", job.dataset, unit.name,
+                 truncation or "none", truncation_scores)
     with watch.time("save_s"):
         save_generator(reg, state.G_ema, config=net_cfg, dataset=job.dataset, label=unit.label,
                        class_name=names[unit.label] if labels is None else "", steps=state.step,
                        seconds=state.seconds, seed=cfg.seed, loss=cfg.loss, warm_start=warm,
-                       labels=unit.wanted if labels is not None else None)
+                       labels=unit.wanted if labels is not None else None, truncation=truncation,
+                       truncation_scores=truncation_scores)
     atomic_write_json(folder / RUN_TIMING, {"process_age_at_label_start_s": process_age, **watch.seconds,
                                                "first_step_s": state.first_step_s,
                                                "train_s": round(state.seconds, 4), "steps": state.step})

@@ -3,8 +3,8 @@ which each label then fine-tunes alone, with no communication between labels. Pr
 data and fine-tuning them on the target is Wang et al. 2018, "Transferring GANs: generating images from limited
 data". Two kinds (``TrainConfig.warm_start_kind``): an unconditional GAN of the job's architecture and loss, or
 a class-conditional one that each label is specialised from (``specialize``: the label's generator and critic
-compute exactly what the conditional pair computes for that label; the generator then fine-tunes with its
-batch-norm statistics frozen at the start's).
+compute what the conditional pair computes for that label, their batch norms calibrated to the label's own
+statistics so that it stays so in training mode).
 
 The start's core-seconds count inside the job's budget: it trains for ``warm_start x budget x labels``
 core-seconds (on every core the job uses), and each label then fine-tunes for ``(1 - warm_start) x budget``.
@@ -41,7 +41,7 @@ from .errors import InvalidTrainConfig
 from .job import TrainJob
 from .progress import ProgressBoard
 from .shard import Rank, device_for
-from .specialize import specialize_critic, specialize_generator
+from .specialize import calibrate_batch_norm, specialize_critic, specialize_generator
 from .wgan_gp import GanState, new_state, train_steps
 
 __all__ = ["WarmStart", "ensure_warm_start", "start_name", "apply_warm_start"]
@@ -49,6 +49,7 @@ __all__ = ["WarmStart", "ensure_warm_start", "start_name", "apply_warm_start"]
 log = logging.getLogger(__name__)
 KIND = "warm-start"
 NETS = ("G", "D", "G_ema")  # what a label continues from: both nets and the generator's running average
+CALIBRATION = 1024  # latents (or real images) a specialised net's batch-norm statistics are measured on
 
 
 @dataclass(frozen=True)
@@ -108,16 +109,29 @@ def ensure_warm_start(job: TrainJob, *, threads: int | None = None,
 
 
 def apply_warm_start(state: GanState, tensors: dict[str, torch.Tensor], *, kind: str = "unconditional",
-                     label: int | None = None) -> None:
-    """Continue from the start: both nets and the EMA take its weights (optimisers start afresh); a conditional
-    start is first specialised to ``label``."""
+                     label: int | None = None, images: torch.Tensor | None = None) -> None:
+    """Continue from the start: both nets and the EMA take its weights (optimisers start afresh). A conditional
+    start is first specialised to ``label`` and its batch norms calibrated to that label (``specialize``): the
+    generators on CALIBRATION latents, the critic on the label's ``images`` (uint8, N x C x H x W)."""
     for net in NETS:
         prefix = f"{net}."
         sd = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        module = getattr(state, net)
         if kind == "conditional":
-            sd = specialize_critic(sd, label) if net == "D" else \
-                specialize_generator(sd, label, getattr(state, net).latent_dim)
-        getattr(state, net).load_state_dict(sd)
+            sd = specialize_critic(sd, label) if net == "D" else specialize_generator(sd, label, module.latent_dim)
+        module.load_state_dict(sd)
+        if kind == "conditional":
+            calibrate_batch_norm(module, _calibration_inputs(module, net, label, images))
+
+
+def _calibration_inputs(module: torch.nn.Module, net: str, label: int, images: torch.Tensor | None) -> torch.Tensor:
+    device = next(module.parameters()).device
+    if net != "D":
+        rng = torch.Generator(device=device).manual_seed(label)  # the same latents in every process
+        return torch.randn(CALIBRATION, module.latent_dim, generator=rng, device=device)
+    if images is None:
+        raise ValueError("a critic specialised from a conditional start is calibrated on its label's images")
+    return images[:CALIBRATION].to(device).float().div_(255)
 
 
 def _read(path: Path, job: TrainJob) -> tuple[WarmStart, dict[str, torch.Tensor]]:

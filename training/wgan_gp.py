@@ -174,24 +174,18 @@ def _preempted(state: GanState, *, checkpointed: bool) -> Preempted:
 
 def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, deadline_s: float,
                 labels: torch.Tensor | None = None, on_tick: Callable[[dict[str, float]], None] | None = None,
-                on_checkpoint: Callable[[GanState], None] | None = None, one_label_batches: bool = False,
-                freeze_bn: bool = False) -> GanState:
+                on_checkpoint: Callable[[GanState], None] | None = None, one_label_batches: bool = False) -> GanState:
     """Train until ``state.seconds`` reaches ``deadline_s`` (or ``cfg.max_steps``), checked between steps.
 
     ``images`` is the data as uint8 (N, C, H, W) on the training device, indexed directly; ``labels`` (N,)
     are given for a conditional model (the baseline), None for one label's generator. ``one_label_batches``: each
-    batch of one label (measured for conditional starts, bench/conditional_start.py). ``freeze_bn``: the generator's
-    batch norm keeps its running statistics (a label specialised from a conditional start, training/specialize.py).
+    batch of one label (measured for conditional starts, bench/conditional_start.py).
     """
     step, meters = _Step(state, images, labels, cfg, one_label_batches), _Meters()
     start, base = time.monotonic(), state.seconds
     last_tick = last_ckpt = start
     step_at_tick = state.step
     state.G.train(), state.D.train()
-    if freeze_bn:
-        for m in state.G.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
-                m.eval()
     with preempt.training():
         while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
             for i in range(cfg.n_critic):  # every critic step's values: with a lazy penalty only some carry "gp"

@@ -26,7 +26,7 @@ _router = Router()
 
 
 def sample(dataset: str, label: Label | None = None, *, n: int | None = None, labels: Sequence[Label] | None = None,
-           seed: int | None = None, z: torch.Tensor | None = None, truncation: float | None = None,
+           seed: int | None = None, z: torch.Tensor | None = None, truncation: float | str | None = None,
            device: torch.device | str | None = None, registry: RegistryArg = None,
            dtype: torch.dtype | None = None) -> torch.Tensor:
     """Generate images of one label, or of several with ``labels=[...]``.
@@ -36,7 +36,9 @@ def sample(dataset: str, label: Label | None = None, *, n: int | None = None, la
     ``n`` (default 1) images are made per entry and the result is ordered entry by entry; each entry's
     block equals ``sample(dataset, label=entry, n=n, seed=seed)``. The same ``seed`` gives the same images
     on every call and in every process; ``z`` (n, latent_dim) replaces the drawn latents, ``truncation=t``
-    redraws latent entries beyond +-t. ``registry`` is a folder or ``hf://ORG/NAME@REV`` (or a list): the
+    redraws latent entries beyond +-t; by default (``None``) each generator uses the truncation stored in its
+    file (chosen when it was trained, on its label's training images; none if it has none), and
+    ``truncation=0`` or ``"off"`` turns it off. ``registry`` is a folder or ``hf://ORG/NAME@REV`` (or a list): the
     whole search path when given (see ``which``). ``device`` is any torch device (``"cuda:0"``, ``"mps"``); ``dtype=torch.bfloat16`` runs
     the generator in that precision (the images come back in it).
 

@@ -127,13 +127,18 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
         lines += [f"{len(gens)} per-label generators, architecture `{any_meta.arch}` (width "
                   f"{any_meta.arch_config['width']}, latent {any_meta.latent_dim}), images "
                   f"{'x'.join(map(str, any_meta.image_shape))}, trained with {_losses(losses)}.", "",
-                  "| label | class | steps | seconds | seed | MB | sha256 | loss |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+                  "| label | class | steps | seconds | seed | MB | sha256 | loss | truncation |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         for key, g in sorted(gens.items()):
             m = g.meta
             lines.append(f"| {key} | {m.class_name} | {m.steps} | {m.seconds:.0f} | {m.seed} | "
-                         f"{g.size / 1e6:.2f} | `{g.sha256[:12]}` | {m.loss} |")
+                         f"{g.size / 1e6:.2f} | `{g.sha256[:12]}` | {m.loss} | "
+                         f"{'none' if m.truncation is None else f'{m.truncation:g}'} |")
         lines += [""] + _warm_starts(gens)
+        if any(g.meta.truncation is not None for g in gens.values()):
+            lines += ["Truncation: each label's sampling default, chosen after training on that label's own "
+                      "training images (the candidate, or none, whose samples are closest to them in FID); "
+                      "`zoo.sample(..., truncation=\"off\")` turns it off.", ""]
     if entry.conditional is not None:
         m = entry.conditional.meta
         served = "every label" if m.labels is None else \

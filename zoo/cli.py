@@ -52,6 +52,23 @@ def main(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+class _Truncation(click.ParamType):
+    """A number, or 'off' (0 works too): no truncation, not even the one a generator's file stores."""
+    name = "T|off"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, (int, float)) or value is None:
+            return value
+        if str(value).strip().lower() == "off":
+            return "off"
+        try:
+            return float(value)
+        except ValueError:
+            self.fail(f"expected a number or 'off', got {value!r}", param, ctx)
+
+
+TRUNCATION = _Truncation()
+
 registry_option = click.option("--registry", "-r", "registries", multiple=True, metavar="PATH",
                                help="Registry folder or hf://ORG/NAME (repeatable): the whole search path, "
                                     "in order. Default: $ZOO_REGISTRY, the bundled registry, the user cache.")
@@ -77,7 +94,9 @@ def list_cmd(registries: tuple[str, ...]) -> None:
 @click.argument("label")
 @click.option("-n", "n", type=int, default=16, show_default=True, help="Number of images.")
 @click.option("--seed", type=int, default=None, help="Seed; the same seed gives the same images. Default: random.")
-@click.option("--truncation", type=float, default=None, help="Redraw latent entries beyond +-T.")
+@click.option("--truncation", type=TRUNCATION, default=None,
+              help="Redraw latent entries beyond +-T; 'off' or 0: none. Default: the truncation each generator's "
+                   "file stores (chosen when it was trained), if any.")
 @click.option("-o", "--out", type=click.Path(dir_okay=True, path_type=Path), default=None,
               help="PNG grid to write (a folder with --each). Default: DATASET_LABEL_seedSEED.png here.")
 @click.option("--each", is_flag=True, help="Write one PNG per image into the --out folder.")
@@ -86,7 +105,7 @@ def list_cmd(registries: tuple[str, ...]) -> None:
               help=f"Grid pixels per image pixel (nearest neighbour; default: at least {MIN_WIDTH} px wide).")
 @click.option("--device", default=None, help="torch device, e.g. cuda:0 (default: cpu).")
 @registry_option
-def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: float | None, out: Path | None,
+def sample_cmd(dataset: str, label: str, n: int, seed: int | None, truncation: float | str | None, out: Path | None,
                each: bool, nrow: int | None, scale: int | None, device: str | None,
                registries: tuple[str, ...]) -> None:
     """Generate N images of LABEL (class index or name) of DATASET."""
@@ -128,6 +147,9 @@ def which_cmd(dataset: str, label: str, registries: tuple[str, ...]) -> None:
         click.echo("  trained from scratch (no shared start)")
     if m.kind == "conditional" and m.labels is not None:
         click.echo(f"  serves the labels it learned: {ranges(m.labels)}")
+    if m.truncation is not None:
+        click.echo(f"  samples with truncation {m.truncation:g} by default (chosen on its training images; "
+                   "--truncation off turns it off)")
 
 
 @main.command("grid")

@@ -36,6 +36,7 @@ def generator_from_file(gf: GeneratorFile, *, device: torch.device | str = "cpu"
     except RuntimeError as e:
         raise CorruptFile(f"{meta.dataset}/{meta.label}: weights do not fit architecture {cfg.arch!r} "
                           f"with config {cfg.to_json()}: {str(e).splitlines()[0]}") from None
+    net.default_truncation = meta.truncation  # the sampling default chosen when it was trained (None: none)
     return net.to(device).eval().requires_grad_(False)
 
 
@@ -45,6 +46,7 @@ class LabelBound(nn.Module):
     def __init__(self, net: nn.Module, label: int) -> None:
         super().__init__()
         self.net, self.label, self.latent_dim = net, label, net.latent_dim
+        self.default_truncation = getattr(net, "default_truncation", None)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z, torch.full((z.shape[0],), self.label, dtype=torch.long, device=z.device))
@@ -69,14 +71,16 @@ def _check_shapes(gf: GeneratorFile, cfg: NetConfig) -> None:
 def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig, dataset: str, label: int | None,
                    class_name: str, steps: int = 0, seconds: float = 0.0, seed: int = 0,
                    dtype: torch.dtype | None = None, loss: str = "wgan-gp",
-                   warm_start: dict | None = None, labels: tuple[int, ...] | None = None) -> Path:
+                   warm_start: dict | None = None, labels: tuple[int, ...] | None = None,
+                   truncation: float | None = None, truncation_scores: dict[str, float] | None = None) -> Path:
     """Save ``net`` (its state dict, optionally cast to ``dtype``) as the generator of (dataset, label);
     ``label=None`` saves a conditional generator (``config.num_classes > 0``) serving ``labels``, the labels it
     learned (None: every label)."""
     meta = GeneratorMeta(kind="generator" if label is not None else "conditional", dataset=dataset, label=label,
                          class_name=class_name, arch=config.arch, arch_config=config.to_json(), latent_dim=config.latent_dim, image_shape=config.image_shape,
                          steps=steps, seconds=float(seconds), seed=seed, package_version=__version__, loss=loss,
-                         warm_start=warm_start, labels=labels)
+                         warm_start=warm_start, labels=labels, truncation=truncation,
+                         truncation_scores=truncation_scores)
     state = net.state_dict()
     if dtype is not None:
         state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}

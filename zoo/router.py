@@ -17,7 +17,7 @@ from .errors import EntryNotFound, InvalidRequest, RegistryError
 from .loading import LabelBound, generator_from_file, module_nbytes
 from .lru import ByteLRU
 from .resolve import Provenance, serving_registries
-from .sampling import check_seed, generate, latents, random_seed, slerp
+from .sampling import check_seed, effective_truncation, generate, latents, random_seed, slerp
 from .sources import ENV_CACHE, ENV_REGISTRY, RegistryArg
 from .specs import DatasetSpec, as_labels
 from .stacked import MAX_IMAGES_PER_NET, MAX_STACK, MIN_STACK, StackedGenerators, signature
@@ -188,7 +188,8 @@ class Router:
         groups: dict[Hashable, dict[int, tuple[nn.Module, tuple]]] = {}
         for net, index, key in nets:
             if not isinstance(net, LabelBound):
-                groups.setdefault(net.stack_signature, {})[index] = (net, key)
+                # One latent block per stack: nets with other default truncations stack apart.
+                groups.setdefault((net.stack_signature, _default_truncation(net)), {})[index] = (net, key)
         blocks = {}
         for members in groups.values():
             items = list(members.items())
@@ -257,7 +258,7 @@ class Router:
                  truncation: float | None) -> torch.Tensor:
         dim = net.latent_dim
         if z is None:
-            return latents(n, dim, seed=seed, truncation=truncation)
+            return latents(n, dim, seed=seed, truncation=effective_truncation(truncation, _default_truncation(net)))
         if truncation is not None:
             raise InvalidRequest("truncation applies to latents the zoo draws; with z= given, truncate z yourself")
         if z.shape[1] != dim:
@@ -265,6 +266,10 @@ class Router:
         if not torch.isfinite(z).all():
             raise InvalidRequest("z: expected finite values, got NaN or inf")
         return z.float()
+
+
+def _default_truncation(net: nn.Module) -> float | None:
+    return getattr(net, "default_truncation", None)
 
 
 def _check_dtype(dtype: object) -> torch.dtype:

@@ -7,9 +7,11 @@ import threading
 import torch
 from torch import nn
 
+from registry.meta import TRUNCATION_RANGE
+
 from .errors import InvalidRequest
 
-__all__ = ["latents", "slerp", "generate", "check_seed", "random_seed", "MAX_SEED"]
+__all__ = ["latents", "slerp", "generate", "check_seed", "random_seed", "MAX_SEED", "effective_truncation", "OFF"]
 
 MAX_SEED = 2**63 - 1
 
@@ -35,6 +37,20 @@ def _generator() -> torch.Generator:
     return g
 
 
+OFF = ("off", 0)  # what turns a generator's stored default truncation off
+
+
+def effective_truncation(requested: float | str | None, default: float | None) -> float | None:
+    """The truncation a draw uses: the generator's stored default (``default``, chosen at training time) when
+    none is asked for, the number asked for, or none for ``0``/``"off"``."""
+    if requested is None:
+        return default
+    if isinstance(requested, str) and requested.strip().lower() == "off" or (
+            isinstance(requested, (int, float)) and not isinstance(requested, bool) and requested == 0):
+        return None
+    return requested
+
+
 def latents(n: int, latent_dim: int, *, seed: int, truncation: float | None = None) -> torch.Tensor:
     """z ~ N(0, I) of shape (n, latent_dim), drawn on the CPU so every device sees the same numbers.
 
@@ -44,8 +60,10 @@ def latents(n: int, latent_dim: int, *, seed: int, truncation: float | None = No
     z = torch.randn(n, latent_dim, generator=g)
     if truncation is not None:
         # Past 10 no N(0, 1) draw is ever redrawn (p < 2e-23): such a value, or inf, would silently do nothing.
-        if isinstance(truncation, bool) or not isinstance(truncation, (int, float)) or not 0.05 <= truncation <= 10:
-            raise InvalidRequest(f"truncation: expected a number in 0.05..10 (or none), got {truncation!r}")
+        lo, hi = TRUNCATION_RANGE
+        if isinstance(truncation, bool) or not isinstance(truncation, (int, float)) or not lo <= truncation <= hi:
+            raise InvalidRequest(f"truncation: expected a number in {lo:g}..{hi:g}, 0 or 'off' (no truncation), or "
+                                 f"none (the generator's own default), got {truncation!r}")
         bad = z.abs() > truncation
         while bad.any():
             z[bad] = torch.randn(int(bad.sum()), generator=g)

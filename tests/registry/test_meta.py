@@ -11,8 +11,9 @@ def _meta(**over):
     return GeneratorMeta(**kw)
 
 
-def test_header_round_trip_keeps_every_field_and_type():
-    meta = _meta()
+@pytest.mark.parametrize("over", [{}, {"truncation": 1.5, "truncation_scores": {"none": 3.2, "1.5": 2.9}}])
+def test_header_round_trip_keeps_every_field_and_type(over):
+    meta = _meta(**over)
     header = meta.to_header()
     assert all(isinstance(k, str) and isinstance(v, str) for k, v in header.items())
     back = GeneratorMeta.from_header(header)
@@ -34,6 +35,10 @@ def test_missing_fields_are_named_with_the_expected_ones():
     ("label", "\"seven\"", "integer in 0"),
     ("steps", "not json", "not valid JSON"),
     ("format_version", "99", "format_version"),
+    ("truncation", "0.01", r"truncation: expected null or a number in 0.05..10"),
+    ("truncation", "11", r"truncation: expected null or a number in 0.05..10"),
+    ("truncation", "true", r"truncation: expected null or a number in 0.05..10"),
+    ("truncation_scores", "[1, 2]", "candidate -> score"),
 ])
 def test_bad_values_raise_invalid_meta(field, value, expected):
     header = _meta().to_header()

@@ -46,6 +46,17 @@ def test_settings_that_shape_weights_change_the_identity(field, value):
     assert diff.startswith(f"config.{field}: ") and a.start_key() != b.start_key() and a.identity(0) != b.identity(0)
 
 
+def test_a_setting_added_since_keeps_earlier_identities_at_the_value_that_does_what_they_did():
+    """--truncation came after job files of format 2: at "none" (what every earlier run did) a job's identity,
+    start key and file read back are what they were before it existed; "auto" is a difference like any other."""
+    a, b = job(), job(truncation="auto")
+    assert "config.truncation" not in a.shaping()
+    assert a.differences(b) == ["config.truncation: <none> -> 'auto'"] and a.start_key() != b.start_key()
+    before = a.to_json()
+    del before["config"]["truncation"]  # a job file written before the setting existed
+    assert TrainJob.from_json(before) == a
+
+
 def test_a_label_fine_tuned_from_a_shared_start_depends_on_every_label_of_the_job():
     with_start, alone = job(), job(warm_start=0.0)
     assert with_start.identity(0)["trained_on"] == [0, 1] and alone.identity(0)["trained_on"] == [0]
