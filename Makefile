@@ -28,10 +28,11 @@ run: $(VENV)/.installed-core
 	$(VENV)/bin/zoo list
 	$(VENV)/bin/zoo grid fashion-mnist -n 10 --seed 0 -o zoo-run/fashion-mnist-grid.png
 
-# The paper's comparison (bench/compare.py): about 100 minutes on 2 cores, results into docs/.
+# The paper's comparison as a factorial (bench/compare.py --factorial): about 4 hours on 2 cores, results into
+# docs/; run it in parts (--budgets, --skip) and merge them with bench/compare_report.py.
 # `make compare QUICK=1`: the whole pipeline in about a minute, results into bench/results/.
 compare: $(VENV)/.installed-test
-	$(PY) bench/compare.py $(if $(QUICK),--quick --out bench/results,--out docs)
+	$(PY) bench/compare.py --factorial $(if $(QUICK),--quick --out bench/results,--out docs)
 
 debs:
 	scripts/apt-install $(DEBS)

@@ -3,8 +3,12 @@ and sample counts for every method: per-label WGAN-GP (the zoo's method), per-la
 baseline) and one conditional WGAN-GP, at several equal budgets. Writes compare.json, compare.md and
 compare.png into --out.
 
-    python bench/compare.py                 # about 100 minutes on 2 cores (120, 600, 2,400 core-s; 2 seeds at 600)
+    python bench/compare.py --factorial     # about 4 hours on 2 cores (7 arms; 120, 600, 2,400 core-s; 2 seeds at 600)
     python bench/compare.py --quick         # a smoke test of the whole pipeline, about a minute
+
+Run it in parts (``--budgets``, ``--skip METHOD@BUDGET`` or ``METHOD@BUDGET/seedN``) and merge the parts'
+compare.json with ``python bench/compare_report.py OUT A/compare.json B/compare.json ...``. Run it from a
+checkout nobody edits while it runs (a ``git worktree``): pool workers import the code when they start.
 
 Budgets, in core-seconds (every training process has one torch thread; two run at a time on 2 cores):
 - per-label methods: one process per label for B seconds each -> labels x B core-seconds (with a warm start,
