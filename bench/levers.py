@@ -61,6 +61,20 @@ SMALL_DATA: dict[str, tuple[str, dict]] = {
     "500 images: same + color,translation,cutout": ("per-label WGAN-GP", {**FAST,
                                                                           "augment": "color,translation,cutout"}),
 }
+# The precision gap (issue: per-label precision below the conditional model's): levers not measured before, each
+# against the zoo's default recipe (which sets the shared start) at equal core-seconds, one changed at a time.
+# (The ResNet family has no 28 px variant: it needs the 32 px comparison, not run yet.)
+DEFAULT: dict = {}  # the per-label WGAN-GP defaults as they are
+PRECISION: dict[str, tuple[str, dict]] = {
+    "default recipe": ("per-label WGAN-GP", DEFAULT),
+    "critic 2x as wide": ("per-label WGAN-GP", {"critic_width": 2.0}),
+    "critic half as wide": ("per-label WGAN-GP", {"critic_width": 0.5}),
+    "EMA decay 0.9995": ("per-label WGAN-GP", {"ema_decay": 0.9995}),
+    "EMA decay 0.99": ("per-label WGAN-GP", {"ema_decay": 0.99}),
+    "latent 64": ("per-label WGAN-GP", {"latent_dim": 64}),
+    "latent 256": ("per-label WGAN-GP", {"latent_dim": 256}),
+    "DiffAugment translation,cutout": ("per-label WGAN-GP", {"augment": "translation,cutout"}),
+}
 KEYS = ["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 
 
@@ -71,6 +85,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--only", nargs="*", help="variant names to run (default: all)")
     ap.add_argument("--small-data", action="store_true", help="the 500-images-per-label variants instead")
+    ap.add_argument("--precision", action="store_true", help="the precision levers (PRECISION) instead")
     ap.add_argument("--seed", type=int, default=0, help="training seed of every variant (another seed: the noise)")
     ap.add_argument("--out", type=Path, default=Path("bench/results/levers"))
     ap.add_argument("--tag", default="", help="appended to the output file names (another sweep, same budget)")
@@ -79,7 +94,7 @@ def main() -> None:
     labels = tuple(range(int(lo), int(hi or lo) + 1))
     torch.set_num_threads(1)
     work = Path(tempfile.mkdtemp(prefix="zoo-levers-"))
-    variants = SMALL_DATA if args.small_data else VARIANTS
+    variants = PRECISION if args.precision else SMALL_DATA if args.small_data else VARIANTS
     chosen = {k: v for k, v in variants.items() if not args.only or k in args.only}
     runs = [Run(name, args.budget, args.seed, "core-seconds", work / f"v{i}", recipe=tuple(recipe.items()), base=base,
                 max_images=500 if args.small_data else None) for i, (name, (base, recipe)) in enumerate(chosen.items())]
@@ -94,7 +109,7 @@ def main() -> None:
            "cpu": cpu_name(), "torch": torch.__version__, "cores": CORES, "rows": rows,
            "wall_seconds": round(time.monotonic() - t0, 1)}
     args.out.mkdir(parents=True, exist_ok=True)
-    name = ("levers-small-data" if args.small_data else "levers") + (f"-seed{args.seed}" if args.seed else "") + (f"-{args.tag}" if args.tag else "")
+    name = ("levers-precision" if args.precision else "levers-small-data" if args.small_data else "levers") + (f"-seed{args.seed}" if args.seed else "") + (f"-{args.tag}" if args.tag else "")
     (args.out / f"{name}.json").write_text(json.dumps(out, indent=1))
     lines = [f"{len(labels)} labels x {args.budget:g} s = {args.budget * len(labels):g} core-seconds per variant; "
              f"{args.n} samples per label; {cpu_name()}, {CORES} cores.", "",

@@ -87,7 +87,7 @@ class GeneratorMeta:
         _expect(self.truncation is None or (isinstance(self.truncation, (int, float))
                                             and not isinstance(self.truncation, bool)
                                             and TRUNCATION_RANGE[0] <= self.truncation <= TRUNCATION_RANGE[1]),
-                "truncation", f"null or a number in {TRUNCATION_RANGE[0]}..{TRUNCATION_RANGE[1]}", self.truncation)
+                "truncation", f"null or a number in {TRUNCATION_RANGE[0]:g}..{TRUNCATION_RANGE[1]:g}", self.truncation)
         _expect(self.truncation_scores is None or (isinstance(self.truncation_scores, dict) and all(
             isinstance(k, str) and isinstance(v, (int, float)) for k, v in self.truncation_scores.items())),
                 "truncation_scores", "null or an object of candidate -> score", self.truncation_scores)

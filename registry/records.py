@@ -54,6 +54,7 @@ class MetricsBlock:
     dataset: str = ""
     features_digest: str = ""  # sha256 of the extractor's weights
     created: str = ""
+    description: str = ""  # what was measured, where the features alone do not say (Classification Accuracy Score)
 
     def to_json(self) -> dict[str, Any]:
         out = {"dataset": self.dataset, "features": self.features, "features_digest": self.features_digest,
@@ -64,6 +65,8 @@ class MetricsBlock:
             out["served_by"] = {str(k): v for k, v in self.served_by.items()}
         if self.weak:
             out["weak"] = {str(k): list(v) for k, v in self.weak.items()}
+        if self.description:
+            out["description"] = self.description
         return out
 
     @classmethod
@@ -79,7 +82,7 @@ class MetricsBlock:
                        served_by={int(k): str(v) for k, v in _obj(obj.get("served_by", {}), source).items()},
                        weak={int(k): tuple(map(str, v)) for k, v in _obj(obj.get("weak", {}), source).items()},
                        dataset=str(obj.get("dataset", "")), features_digest=str(obj.get("features_digest", "")),
-                       created=str(obj.get("created", "")))
+                       created=str(obj.get("created", "")), description=str(obj.get("description", "")))
         except (KeyError, TypeError, ValueError) as e:
             raise CorruptFile(f"{source}: expected a metrics block of `zoo eval` ({type(e).__name__}: {e})") from None
 

@@ -55,6 +55,8 @@ class TrainConfig:
     arch: str = _opt("dcgan", "--arch", "Architecture family: dcgan | resnet.")
     preset: str = _opt("small", "--preset", "Width preset: tiny | small | base.")
     latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
+    critic_width: float = _opt(1.0, "--critic-width", "The critic's width as a multiple of the generator's (its "
+                               "capacity against the generator's): 0.25..4.")
     batch_size: int = _opt(32, "--batch-size", "Images per critic and generator step (64 in Gulrajani et al.).")
     lr: float = _opt(3e-4, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
                      "(1e-4 in Gulrajani et al. 2017).")
@@ -94,7 +96,7 @@ class TrainConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         object.__setattr__(self, "augment", ",".join(parse_policy(self.augment)) or "none")  # one spelling
-        for name in ("budget_s", "lr", "lr_d", "gp_weight", "warm_start", "ema_decay", "tick_s",
+        for name in ("budget_s", "lr", "lr_d", "gp_weight", "warm_start", "ema_decay", "tick_s", "critic_width",
                      "checkpoint_s"):  # 600 == 600.0
             v = getattr(self, name)
             if isinstance(v, int) and not isinstance(v, bool):
@@ -105,6 +107,7 @@ class TrainConfig:
             ("arch", self.arch in arch_names(), f"one of {', '.join(arch_names())}"),
             ("preset", self.preset in WIDTH_PRESETS, f"one of {', '.join(WIDTH_PRESETS)}"),
             ("latent_dim", _int(self.latent_dim) and self.latent_dim > 0, "a positive integer"),
+            ("critic_width", 0.25 <= self.critic_width <= 4, "a multiple of the generator's width in 0.25..4"),
             ("batch_size", _int(self.batch_size) and self.batch_size > 0, "a positive integer"),
             ("lr", self.lr > 0, "a positive number"),
             ("lr_d", self.lr_d is None or self.lr_d > 0, "None or a positive number"),
@@ -142,6 +145,8 @@ class TrainConfig:
                                latent_dim=self.latent_dim)
         norm = losses.get(self.loss).critic_norm
         cfg = dataclasses.replace(cfg, critic_norm=norm) if norm else cfg
+        if self.critic_width != 1.0:
+            cfg = dataclasses.replace(cfg, critic_width=max(4, round(cfg.width * self.critic_width)))
         # A label specialised from a conditional start keeps its embedding's constant as the latent layer's bias.
         return dataclasses.replace(cfg, latent_bias=True) if self.conditional_start else cfg
 

@@ -76,13 +76,14 @@ def _model_index(index: dict[str, DatasetEntry]) -> list[str]:
 def _metrics_table(block: MetricsBlock, class_names: dict[int, str]) -> list[str]:
     names = list(next(iter(block.labels.values())))
     names.sort(key=lambda m: next((i for i, p in enumerate(_ORDER) if m.startswith(p + "_")), 99))
-    out = [f"Features: `{block.features}`; {block.n} generated images per label (seed {block.seed}) "
-           "against the real train images of the same label.", "",
+    intro = block.description or (f"Features: `{block.features}`; {block.n} generated images per label (seed "
+                                  f"{block.seed}) against the real train images of the same label.")
+    out = [intro, "",
            "| label | class | " + " | ".join(names) + " |", "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
     for label, scores in block.labels.items():
         out.append(f"| {label} | {class_names.get(label, '')} | " + " | ".join(_fmt(scores[m]) for m in names) + " |")
     out += ["", "Overall: " + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block.overall.items()) + ".",
-            "Reference (real train vs real test images, same features): "
+            ("Reference: " if block.description else "Reference (real train vs real test images, same features): ")
             + ", ".join(f"`{k}` = {_fmt(v)}" for k, v in block.reference.items()) + ".", ""]
     if block.missing_labels:
         out.append(f"Labels without a generator: {list(block.missing_labels)}.\n")

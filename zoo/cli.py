@@ -231,11 +231,13 @@ def reindex_cmd(path: Path) -> None:
         sys.exit(1)
 
 
-def _add_hub_commands() -> None:
+def _add_commands() -> None:
+    from .export_cli import export_cmd
     from .hub_cli import publish_cmd, pull_cmd
 
     main.add_command(publish_cmd)
     main.add_command(pull_cmd)
+    main.add_command(export_cmd)
 
 
-_add_hub_commands()
+_add_commands()

@@ -53,6 +53,17 @@ def choose(page: Page, dropdown: str, typed: str, option: str) -> None:
     expect(page.locator(f"{dropdown} input")).to_have_value(option)
 
 
+def test_the_page_shows_images_before_any_click(page: Page) -> None:
+    """The first class of the first data set on load; every class when the "All classes" tab opens."""
+    expect(page.locator("#gallery img")).to_have_count(8, timeout=60_000)
+    assert "T-shirt/top · seed 0 · #7" in page.locator("#gallery").inner_text()
+    expect(page.locator("#served-by")).to_contain_text("label-00000.safetensors")
+    page.get_by_role("tab", name="All classes").click()
+    expect(page.locator("#all-grid img")).to_have_count(1, timeout=60_000)
+    box = page.locator("#all-grid img").bounding_box()
+    assert box is not None and box["height"] > 100  # a grid of ten rows, not an empty frame
+
+
 def test_pick_a_class_by_typing_and_generate(page: Page) -> None:
     expect(page.locator("#dataset input")).to_have_value("fashion-mnist")
     choose(page, "#class", "snea", "7 · Sneaker")
@@ -89,9 +100,10 @@ def test_random_seed_button_shows_the_seed_it_picked(page: Page) -> None:
 
 
 def test_out_of_range_n_shows_an_error_in_the_page(page: Page) -> None:
+    expect(page.locator("#gallery img")).to_have_count(8, timeout=60_000)  # what the page opened with
     page.fill("#n input", "99")
     page.click("#generate")
     expect(page.get_by_text("Value 99 is greater than maximum value 64").first).to_be_visible(timeout=30_000)
-    expect(page.locator("#gallery img")).to_have_count(0)
+    expect(page.locator("#gallery img")).to_have_count(8)  # the refused request replaced nothing
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo-error.png"))

@@ -35,9 +35,9 @@ def test_missing_fields_are_named_with_the_expected_ones():
     ("label", "\"seven\"", "integer in 0"),
     ("steps", "not json", "not valid JSON"),
     ("format_version", "99", "format_version"),
-    ("truncation", "0.01", r"truncation: expected null or a number in 0.05..10"),
-    ("truncation", "11", r"truncation: expected null or a number in 0.05..10"),
-    ("truncation", "true", r"truncation: expected null or a number in 0.05..10"),
+    ("truncation", "0.01", r"'truncation': expected null or a number in 0.05..10,"),
+    ("truncation", "11", r"'truncation': expected null or a number in 0.05..10,"),
+    ("truncation", "true", r"'truncation': expected null or a number in 0.05..10,"),
     ("truncation_scores", "[1, 2]", "candidate -> score"),
 ])
 def test_bad_values_raise_invalid_meta(field, value, expected):

@@ -25,6 +25,22 @@ def test_identical_sets_score_perfectly():
     assert score("precision", x, x) == 1.0 and score("recall", x, x) == 1.0
 
 
+@pytest.mark.parametrize("n_real, n_fake", [(20, 30), (40, 12)])
+def test_fid_from_fewer_samples_than_dimensions_is_clean_fids_value(n_real, n_fake):
+    """The n x n form used when samples are fewer than dimensions (2,048-d Inception features) against
+    clean-fid's d x d matrix square root, on the same features."""
+    from cleanfid.fid import frechet_distance
+
+    from training.metrics.scores import _frechet_from_samples, _stats
+
+    g = torch.Generator().manual_seed(0)
+    real = torch.randn(n_real, 64, generator=g)
+    fake = torch.randn(n_fake, 64, generator=g) * 1.3 + 0.2
+    want = float(frechet_distance(*_stats(real), *_stats(fake)))
+    assert _frechet_from_samples(real, fake) == pytest.approx(want, rel=1e-6)
+    assert METRICS["fid"].fn(Sample(real, fake)) == pytest.approx(want, rel=1e-6)
+
+
 def test_disjoint_sets_score_badly_and_mode_collapse_shows_in_recall():
     g = torch.Generator().manual_seed(1)
     real, far = torch.randn(300, 8, generator=g), torch.randn(300, 8, generator=g) + 10

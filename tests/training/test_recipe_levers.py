@@ -13,9 +13,11 @@ from registry.layout import run_dir
 from training.augment import augment, color, cutout, parse_policy, translation
 from training.config import TrainConfig
 from training.errors import InvalidTrainConfig
+from training.job import TrainJob
 from training.losses.wgan_gp import gradient_penalty
 from training.wgan_gp import new_state, train_steps
 from zoo.cli import main
+from zoo.nets import NetConfig, build_critic, build_generator
 
 
 def test_translation_shifts_whole_images_and_fills_with_zero():
@@ -139,3 +141,21 @@ def test_the_ema_follows_its_rule_step_by_step():
         got = dict(state.G_ema.named_parameters())
         assert all(torch.allclose(got[k], expected[k], atol=1e-6, rtol=0) for k in expected), t
     assert any(not torch.equal(dict(state.G.named_parameters())[k], expected[k]) for k in expected)  # not a copy
+
+
+@pytest.mark.parametrize("arch, resolution", [("dcgan", 28), ("resnet", 32)])
+def test_the_critic_width_sets_the_critics_capacity_and_leaves_the_generator(arch, resolution):
+    base = TrainConfig(arch=arch, preset="tiny")
+    wide = TrainConfig(arch=arch, preset="tiny", critic_width=2.0)
+    a, b = base.net_config((1, resolution, resolution)), wide.net_config((1, resolution, resolution))
+    assert a.critic_width is None and "critic_width" not in a.to_json()  # files of the default stay as they were
+    assert b.critic_width == 2 * a.width and NetConfig.from_json(b.to_json()) == b
+    size = lambda net: sum(p.numel() for p in net.parameters())  # noqa: E731
+    assert size(build_critic(b)) > 2 * size(build_critic(a))
+    assert size(build_generator(b)) == size(build_generator(a))
+    assert build_critic(b)(torch.rand(2, 1, resolution, resolution)).shape == (2,)
+    with pytest.raises(InvalidTrainConfig, match="critic_width: expected a multiple of the generator's width"):
+        TrainConfig(critic_width=8.0)
+    job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
+    assert "config.critic_width" not in job(base).shaping()  # identities from before the option are unchanged
+    assert job(base).differences(job(wide)) == ["config.critic_width: <none> -> 2.0"]

@@ -16,9 +16,11 @@ from zoo.version import __version__
 
 from ..errors import DataNotFound
 
-__all__ = ["DomainClassifier", "classifier_name", "train_classifier", "load_classifier", "accuracy"]
+__all__ = ["DomainClassifier", "classifier_name", "fit_classifier", "train_classifier", "load_classifier", "accuracy",
+           "predictions"]
 
 log = logging.getLogger(__name__)
+BATCH = 128  # images per step of the recipe
 
 
 def classifier_name(dataset: str) -> str:
@@ -38,6 +40,7 @@ class ClassifierConfig:
 class DomainClassifier(nn.Module):
     def __init__(self, cfg: ClassifierConfig) -> None:
         super().__init__()
+        self.config = cfg
         w = cfg.width
         self.body = nn.Sequential(
             nn.Conv2d(cfg.channels, w, 3, 1, 1), nn.BatchNorm2d(w), nn.ReLU(True),
@@ -54,6 +57,13 @@ class DomainClassifier(nn.Module):
 
 
 @torch.no_grad()
+def predictions(model: DomainClassifier, images: torch.Tensor, batch: int = 512) -> torch.Tensor:
+    """The predicted class of each uint8 image."""
+    model.eval()
+    return torch.cat([model(images[i : i + batch].float() / 255)[1].argmax(1) for i in range(0, len(images), batch)])
+
+
+@torch.no_grad()
 def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor, batch: int = 512) -> float:
     model.eval()
     hits = sum(int((model(images[i : i + batch].float() / 255)[1].argmax(1) == labels[i : i + batch]).sum())
@@ -61,24 +71,21 @@ def accuracy(model: DomainClassifier, images: torch.Tensor, labels: torch.Tensor
     return hits / len(images)
 
 
-def train_classifier(registry: LocalRegistry, dataset: str, train: tuple[torch.Tensor, torch.Tensor],
-                     test: tuple[torch.Tensor, torch.Tensor], *, num_classes: int, epochs: int = 3,
-                     seed: int = 0, progress=None) -> dict[str, float]:
-    """Train on uint8 images (N, C, H, W) with labels, measure test accuracy, store it as an extra."""
+def fit_classifier(train: tuple[torch.Tensor, torch.Tensor], *, num_classes: int, epochs: int = 3, seed: int = 0,
+                   progress=None) -> DomainClassifier:
+    """The domain classifier's recipe on uint8 images (N, C, H, W) with labels: Adam 2e-3, one-cycle, batch 128."""
     images, labels = train
     torch.manual_seed(seed)
-    cfg = ClassifierConfig(channels=images.shape[1], num_classes=num_classes)
-    model = DomainClassifier(cfg)
+    model = DomainClassifier(ClassifierConfig(channels=images.shape[1], num_classes=num_classes))
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    steps_per_epoch = (len(images) + 127) // 128
+    steps_per_epoch = (len(images) + BATCH - 1) // BATCH
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=epochs * steps_per_epoch)
     g = torch.Generator().manual_seed(seed)
-    start = time.monotonic()
     for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(images), generator=g)
-        for i in range(0, len(images), 128):
-            idx = order[i : i + 128]
+        for i in range(0, len(images), BATCH):
+            idx = order[i : i + BATCH]
             x = images[idx].float() / 255
             loss = F.cross_entropy(model(x)[1], labels[idx])
             opt.zero_grad(set_to_none=True)
@@ -87,12 +94,22 @@ def train_classifier(registry: LocalRegistry, dataset: str, train: tuple[torch.T
             sched.step()
         if progress is not None:
             progress(epoch + 1, epochs)
+    return model.eval()
+
+
+def train_classifier(registry: LocalRegistry, dataset: str, train: tuple[torch.Tensor, torch.Tensor],
+                     test: tuple[torch.Tensor, torch.Tensor], *, num_classes: int, epochs: int = 3,
+                     seed: int = 0, progress=None) -> dict[str, float]:
+    """Train on uint8 images (N, C, H, W) with labels, measure test accuracy, store it as an extra."""
+    start = time.monotonic()
+    model = fit_classifier(train, num_classes=num_classes, epochs=epochs, seed=seed, progress=progress)
     seconds = time.monotonic() - start
     acc = accuracy(model, *test)
+    cfg = model.config
     meta = {"kind": "classifier", "name": classifier_name(dataset), "dataset": dataset,
             "channels": str(cfg.channels), "num_classes": str(num_classes),
             "width": str(cfg.width), "test_accuracy": f"{acc:.6f}", "test_images": str(len(test[0])),
-            "train_images": str(len(images)), "epochs": str(epochs), "seconds": f"{seconds:.1f}",
+            "train_images": str(len(train[0])), "epochs": str(epochs), "seconds": f"{seconds:.1f}",
             "seed": str(seed), "package_version": __version__}
     registry.save_extra(dataset, "classifier", model.state_dict(), meta)
     log.info("classifier for %s: test accuracy %.4f after %d epochs (%.0f s)", dataset, acc, epochs, seconds)
@@ -109,3 +126,12 @@ def load_classifier(registry: LocalRegistry, dataset: str) -> tuple[DomainClassi
     model = DomainClassifier(cfg)
     model.load_state_dict(tensors, strict=True)
     return model.eval().requires_grad_(False), meta
+
+
+def load_classifier_or_say_how(registry: LocalRegistry, dataset: str) -> DomainClassifier:
+    """The domain classifier the Classification Accuracy Score is read against, or which command trains it."""
+    try:
+        return load_classifier(registry, dataset)[0]
+    except DataNotFound:
+        raise DataNotFound(f"--cas compares with {dataset!r}'s domain classifier, which {registry.root} lacks; "
+                           f"train it with `zoo train-classifier {dataset} --out {registry.root}`") from None

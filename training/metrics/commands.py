@@ -15,7 +15,8 @@ from zoo.specs import builtin_spec
 
 from ..data import load_label
 from ..errors import DataNotFound
-from .classifier import train_classifier
+from .cas import classification_accuracy_score
+from .classifier import load_classifier_or_say_how, train_classifier
 from .evaluate import evaluate
 from .features import classifier_extractor, inception_extractor
 
@@ -55,12 +56,19 @@ def train_classifier_cmd(dataset: str, out: Path, data: Path | None, epochs: int
 @click.option("--data", type=click.Path(path_type=Path), help="Where the data set's files are.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--labels", default="all", show_default=True, help="Only these labels: 0-9, 0,3,5-7, names, or all.")
+@click.option("--cas", is_flag=True, help="Also the Classification Accuracy Score: a classifier of the domain "
+              "classifier's recipe trained on --cas-n generated images per label only, tested on the real test split, "
+              "beside the same recipe on as many real images and on all of them.")
+@click.option("--cas-n", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Generated images per label the CAS classifier trains on.")
 @click.option("--replace", is_flag=True, help="Replace stored metrics of the same features measured on more images "
               "per label (without it they are kept and this run is refused).")
 def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | None, allow_download: bool,
-             data: Path | None, seed: int, labels: str, replace: bool) -> None:
+             data: Path | None, seed: int, labels: str, cas: bool, cas_n: int, replace: bool) -> None:
     """Measure FID, KID, IS, precision/recall and class consistency per label; store them in the registry."""
     reg = LocalRegistry(root)
+    if cas:
+        load_classifier_or_say_how(reg, dataset)  # refused before any work
     if features == "inception":
         extractor = inception_extractor(inception, allow_download=allow_download)
     else:
@@ -83,6 +91,9 @@ def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | 
     for label, scores in result["labels"].items():
         click.echo(f"{label:>5}  " + "  ".join(f"{scores[m]:>{max(9, len(m))}.4f}" for m in names))
     click.echo("overall " + ", ".join(f"{k}={v:.4f}" for k, v in result["overall"].items()))
+    if features == "inception":
+        click.echo(f"features: {extractor.network} (sha256 {extractor.digest[:12]}); Inception Score: not available "
+                   "offline (this FID network has no classification head)")
     click.echo("reference " + ", ".join(f"{k}={v:.4f}" for k, v in result["reference"].items()))
     if result["missing_labels"]:
         click.echo(f"missing labels (no generator): {result['missing_labels']}")
@@ -91,4 +102,19 @@ def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | 
             click.echo(f"weak label {label}: {'; '.join(why)}")
         click.echo(f"retrain only those: `zoo train {dataset} --labels {','.join(result['weak'])} --retrain "
                    f"--out {root}` (with the options they were trained with)")
+    if cas:
+        _cas(reg, dataset, n=cas_n, seed=seed, data=data, labels=parse_labels(labels, zoo.spec(dataset, registry=reg.root)))
     click.echo(f"stored in the metrics record of {reg.root} ({dataset})")
+
+
+def _cas(reg: LocalRegistry, dataset: str, *, n: int, seed: int, data: Path | None, labels: list[int]) -> None:
+    with tqdm(desc=f"CAS {dataset}", unit="step") as bar:
+        result = classification_accuracy_score(reg.root, dataset, n=n, seed=seed, data=data, labels=labels,
+                                               progress=lambda what: bar.update(1))
+    click.echo(f"Classification Accuracy Score ({n} generated images per label, seed {seed}; tested on the real "
+               "test split):")
+    click.echo(f"{'label':>5}  {'generated':>9}  {'real, same n':>12}  {'real, all':>9}")
+    for label, s in result["labels"].items():
+        click.echo(f"{label:>5}  {s['cas']:>9.4f}  {s['cas_real_same_n']:>12.4f}  {s['cas_real_all']:>9.4f}")
+    o = result["overall"]
+    click.echo(f"overall  {o['cas']:.4f}  {o['cas_real_same_n']:.4f}  {o['cas_real_all']:.4f}")

