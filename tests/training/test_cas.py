@@ -28,17 +28,17 @@ def bundled_copy(tmp_path_factory):
 
 @pytest.mark.slow
 def test_cas_trains_on_generated_images_and_reads_against_real_data(bundled_copy):
-    result = classification_accuracy_score(bundled_copy, DATASET, n=30, labels=[0, 1, 2])
+    result = classification_accuracy_score(bundled_copy, DATASET, n=20, labels=[0, 1])
     block = json.loads((bundled_copy / DATASET / "metrics.json").read_text())["cas"]
-    assert block == json.loads(json.dumps(result)) and block["n"] == 30 and set(block["labels"]) == {"0", "1", "2"}
+    assert block == json.loads(json.dumps(result)) and block["n"] == 20 and set(block["labels"]) == {"0", "1"}
     ceiling, _ = load_classifier(LocalRegistry(bundled_copy), DATASET)
     for label, scores in block["labels"].items():
         test = load_label(DATASET, int(label), split="test", channels=1)
         own = float((predictions(ceiling, test) == int(label)).float().mean())
         assert scores["cas_real_all"] == pytest.approx(own)  # the domain classifier on the same test images
         assert all(0 <= v <= 1 for v in scores.values())
-    # Trouser, T-shirt and Pullover from trained generators: far above the 1-in-3 of images that say nothing.
-    assert block["overall"]["cas"] > 0.6 and block["overall"]["cas_real_same_n"] > 0.6
+    # T-shirts and Trousers from trained generators: far above the 1-in-2 of images that say nothing.
+    assert block["overall"]["cas"] > 0.75 and block["overall"]["cas_real_same_n"] > 0.75
     card = zoo.model_card(DATASET, registry=str(bundled_copy))
     assert "Classification Accuracy Score: `cas` is the test accuracy" in card
 
