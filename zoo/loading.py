@@ -12,7 +12,7 @@ from registry import CorruptFile, GeneratorFile, GeneratorMeta, InvalidMeta, Loc
 from .nets import NetConfig, build_generator
 from .version import __version__
 
-__all__ = ["LabelBound", "generator_from_file", "save_generator", "module_nbytes"]
+__all__ = ["LabelBound", "generator_from_file", "save_generator", "module_nbytes", "default_truncation"]
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class LabelBound(nn.Module):
     def __init__(self, net: nn.Module, label: int) -> None:
         super().__init__()
         self.net, self.label, self.latent_dim = net, label, net.latent_dim
-        self.default_truncation = getattr(net, "default_truncation", None)
+        self.default_truncation = default_truncation(net)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(z, torch.full((z.shape[0],), self.label, dtype=torch.long, device=z.device))
@@ -85,6 +85,11 @@ def save_generator(registry: LocalRegistry, net: nn.Module, *, config: NetConfig
     if dtype is not None:
         state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
     return registry.save_generator(state, meta)
+
+
+def default_truncation(net: nn.Module) -> float | None:
+    """The sampling default a loaded net's file stores (``generator_from_file``), None when it stores none."""
+    return getattr(net, "default_truncation", None)
 
 
 def module_nbytes(net: nn.Module) -> int:

@@ -14,7 +14,7 @@ from .card import render_card
 from .catalog import Catalog, DatasetInfo
 from .devices import check_device
 from .errors import EntryNotFound, InvalidRequest, RegistryError
-from .loading import LabelBound, generator_from_file, module_nbytes
+from .loading import LabelBound, default_truncation, generator_from_file, module_nbytes
 from .lru import ByteLRU
 from .resolve import Provenance, serving_registries
 from .sampling import check_seed, effective_truncation, generate, latents, random_seed, slerp
@@ -189,7 +189,7 @@ class Router:
         for net, index, key in nets:
             if not isinstance(net, LabelBound):
                 # One latent block per stack: nets with other default truncations stack apart.
-                groups.setdefault((net.stack_signature, _default_truncation(net)), {})[index] = (net, key)
+                groups.setdefault((net.stack_signature, default_truncation(net)), {})[index] = (net, key)
         blocks = {}
         for members in groups.values():
             items = list(members.items())
@@ -258,7 +258,7 @@ class Router:
                  truncation: float | None) -> torch.Tensor:
         dim = net.latent_dim
         if z is None:
-            return latents(n, dim, seed=seed, truncation=effective_truncation(truncation, _default_truncation(net)))
+            return latents(n, dim, seed=seed, truncation=effective_truncation(truncation, default_truncation(net)))
         if truncation is not None:
             raise InvalidRequest("truncation applies to latents the zoo draws; with z= given, truncate z yourself")
         if z.shape[1] != dim:
@@ -266,10 +266,6 @@ class Router:
         if not torch.isfinite(z).all():
             raise InvalidRequest("z: expected finite values, got NaN or inf")
         return z.float()
-
-
-def _default_truncation(net: nn.Module) -> float | None:
-    return getattr(net, "default_truncation", None)
 
 
 def _check_dtype(dtype: object) -> torch.dtype:
