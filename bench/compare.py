@@ -45,6 +45,7 @@ from registry.layout import RUN_CONFIG  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.job import LabelJob, TrainJob, describe_differences  # noqa: E402
 from training.metrics import check_provenance, classifier_extractor, evaluate  # noqa: E402
+from training.metrics.cas import classification_accuracy_score  # noqa: E402
 from training.pool import train_jobs  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 from zoo.sources import bundled_registry_path  # noqa: E402
@@ -170,7 +171,8 @@ def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, d
     return {**done, **reused}
 
 
-def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry) -> dict:
+def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, cas_n: int = 0,
+          cas_baselines: bool = False) -> dict:
     reg = LocalRegistry(run.root)
     reg.adopt_extra(LocalRegistry(bundled_registry_path()), DATASET, "classifier")  # the bundled zoo's features
     reg.reindex()
@@ -182,8 +184,12 @@ def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry) ->
                       feature_cache=features)  # real-image features computed once for every method
     assert result["missing_labels"] == [], result["missing_labels"]
     assert set(result["served_by"].values()) == {run.kind}, result["served_by"]
-    return {"overall": result["overall"], "labels": result["labels"], "reference": result["reference"],
-            "provenance_checks": checks}
+    out = {"overall": result["overall"], "labels": result["labels"], "reference": result["reference"],
+           "provenance_checks": checks}
+    if cas_n:  # what the samples are worth as training data: the same images the provenance check vouched for
+        cas = classification_accuracy_score(run.root, DATASET, n=cas_n, seed=0, labels=labels, baselines=cas_baselines)
+        out["cas"] = {"n": cas_n, "seed": 0, "overall": cas["overall"], "labels": cas["labels"]}
+    return out
 
 
 def main() -> None:
@@ -206,11 +212,14 @@ def main() -> None:
                     "names); by default they are removed once scored")
     ap.add_argument("--factorial", action="store_true", help="each per-label method with and without the shared "
                     "start (STARTS), the other levers held at its tuned recipe, beside the conditional model")
+    ap.add_argument("--cas-n", type=int, default=1000, help="generated images per label for the Classification "
+                    "Accuracy Score of every core-seconds run (0: none); the real-data classifiers beside it once")
     ap.add_argument("--no-wall-clock", dest="wall_clock", action="store_false",
                     help="leave out the conditional model at equal wall-clock")
     args = ap.parse_args()
     if args.quick:
         args.budgets, args.seed_budget, args.labels, args.n, args.preset = [0.5], 0.5, "0-1", 50, "tiny"
+        args.cas_n = min(args.cas_n, 20)
     lo, _, hi = args.labels.partition("-")
     labels = tuple(range(int(lo), int(hi or lo) + 1))
     torch.set_num_threads(1)
@@ -220,15 +229,20 @@ def main() -> None:
     trained = train(runs, labels, args.preset)
     out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "preset": args.preset,
            "cpu": cpu_name(), "torch": torch.__version__, "python": platform.python_version(), "cores": CORES,
-           "features": "fmnistnet (the bundled zoo's domain classifier)", "runs": [],
+           "features": "fmnistnet (the bundled zoo's domain classifier)", "runs": [], "cas_n": args.cas_n,
            "recipes": {m: ({} if args.untuned else {**TUNED[b], **lever}) for m, (b, lever) in
                        arms(args.factorial).items()}, "skipped": args.skip, "factorial": args.factorial}
     out["train_wall_seconds"] = round(time.monotonic() - t0, 1)
     torch.set_num_threads(CORES)  # scoring runs alone: both cores
     features = LocalRegistry.create(work / "features")
+    first_cas = True
     for run in runs:
         t1 = time.monotonic()
-        scores = score(run, labels, args.n, features)
+        cas_n = args.cas_n if run.framing == "core-seconds" else 0
+        scores = score(run, labels, args.n, features, cas_n=cas_n, cas_baselines=first_cas and bool(cas_n))
+        if "cas" in scores and first_cas:  # the real-data classifiers depend on the data, n and seed only
+            out["cas_baselines"] = {k: v for k, v in scores["cas"]["overall"].items() if k != "cas"}
+            first_cas = False
         config = run.job(labels, args.preset).config.to_json()  # the whole config it trained with
         out["runs"].append({"method": run.method, "base": run.base or run.method, "recipe": config,
                             "over_defaults": dict(run.recipe), "budget_per_label_s": run.budget,

@@ -70,6 +70,7 @@ def markdown(result: dict) -> str:
         lines.append(f"| {r['method']} | {r['budget_per_label_s']:g} s | {r['core_seconds']:g} | {r['seed']} | "
                      f"{r['framing']} | {steps:,.0f} | " + " | ".join(f"{r['overall'][k]:.3f}" for k in KEYS) + " |")
     lines += seed_table(result)
+    lines += cas_table(result)
     ref = runs[0]["reference"]
     lines += ["", "Reference (real train vs real test images): "
               + ", ".join(f"`{k}` = {v:.3f}" for k, v in ref.items()) + ".", ""]
@@ -98,6 +99,34 @@ def seed_table(result: dict) -> list[str]:
     return lines
 
 
+def cas_table(result: dict) -> list[str]:
+    """Classification Accuracy Score of every arm that has one: a classifier trained on its generated images only,
+    tested on the real test split, beside the same recipe on real images (computed once per comparison)."""
+    cells: dict[tuple[str, float], list[dict]] = {}
+    for r in result["runs"]:
+        if "cas" in r:
+            cells.setdefault((r["method"], r["core_seconds"]), []).append(r)
+    if not cells:
+        return []
+    base = result.get("cas_baselines", {})
+    n = next(iter(cells.values()))[0]["cas"]["n"]
+    lines = ["", f"Classification Accuracy Score (`zoo eval --cas`): the domain classifier's recipe trained on {n:,} "
+             "generated images per label only, tested on the real test split (mean, then each seed; the worst "
+             "label's accuracy, seed 0):", "",
+             "| method | core-s | seeds | CAS | worst label |", "| --- | --- | --- | --- | --- |"]
+    for (method, core_s), rs in sorted(cells.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        rs = sorted(rs, key=lambda r: r["seed"])
+        vals = [r["cas"]["overall"]["cas"] for r in rs]
+        worst_label, worst = min(((k, v["cas"]) for k, v in rs[0]["cas"]["labels"].items()), key=lambda kv: kv[1])
+        lines.append(f"| {method} | {core_s:,.0f} | {', '.join(str(r['seed']) for r in rs)} | "
+                     f"{statistics.mean(vals):.3f}" + (f" ({' / '.join(f'{v:.3f}' for v in vals)})" if len(vals) > 1 else "")
+                     + f" | {worst:.3f} (label {worst_label}) |")
+    if base:
+        lines += ["", f"The same recipe on {n:,} real training images per label: {base['cas_real_same_n']:.3f}; "
+                  f"on every real training image (the domain classifier, the ceiling): {base['cas_real_all']:.3f}."]
+    return lines
+
+
 def merge(results: list[dict]) -> dict:
     """Several compare.json of one setting (data set, labels, samples, preset, machine) as one: a run given
     again (same method, budget, seed and framing) is taken from the later file."""
@@ -112,6 +141,7 @@ def merge(results: list[dict]) -> dict:
             runs[(run["method"], run["budget_per_label_s"], run["seed"], run["framing"])] = run
     return {**results[-1], "runs": list(runs.values()), "recipes": {k: v for r in results for k, v in
                                                                        r.get("recipes", {}).items()},
+            "cas_baselines": next((r["cas_baselines"] for r in reversed(results) if r.get("cas_baselines")), {}),
             "merged_from": [r.get("source", "") for r in results]}
 
 
