@@ -55,6 +55,7 @@ class MetricsBlock:
     features_digest: str = ""  # sha256 of the extractor's weights
     created: str = ""
     description: str = ""  # what was measured, where the features alone do not say (Classification Accuracy Score)
+    real_n: int | None = None  # real images per label and split scored against (None: every one)
 
     def to_json(self) -> dict[str, Any]:
         out = {"dataset": self.dataset, "features": self.features, "features_digest": self.features_digest,
@@ -67,6 +68,8 @@ class MetricsBlock:
             out["weak"] = {str(k): list(v) for k, v in self.weak.items()}
         if self.description:
             out["description"] = self.description
+        if self.real_n is not None:
+            out["real_n"] = self.real_n
         return out
 
     @classmethod
@@ -82,7 +85,8 @@ class MetricsBlock:
                        served_by={int(k): str(v) for k, v in _obj(obj.get("served_by", {}), source).items()},
                        weak={int(k): tuple(map(str, v)) for k, v in _obj(obj.get("weak", {}), source).items()},
                        dataset=str(obj.get("dataset", "")), features_digest=str(obj.get("features_digest", "")),
-                       created=str(obj.get("created", "")), description=str(obj.get("description", "")))
+                       created=str(obj.get("created", "")), description=str(obj.get("description", "")),
+                       real_n=None if obj.get("real_n") is None else int(obj["real_n"]))
         except (KeyError, TypeError, ValueError) as e:
             raise CorruptFile(f"{source}: expected a metrics block of `zoo eval` ({type(e).__name__}: {e})") from None
 

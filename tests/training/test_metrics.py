@@ -108,6 +108,25 @@ def test_eval_measures_what_exists_names_what_is_missing_and_caches_real_feature
     assert len(calls) == 1 and third["labels"] == result["labels"]
 
 
+def test_real_n_scores_against_the_same_seeded_subset_cached_apart_from_the_full_set(digits_registry):
+    """--real-n: Inception on a CPU cannot afford every real image; the subset is seeded, so two runs agree."""
+    from registry.files import read_extra
+
+    reg, _ = digits_registry
+    ex = classifier_extractor(reg, "digits")
+    capped = evaluate(reg.root, "digits", extractor=ex, n=20, real_n=25, labels=[0])
+    files = sorted((reg.root / "digits" / "cache").glob("*-00000-at-most-25.safetensors"))
+    assert [f.name.split("-")[2] for f in files] == ["test", "train"]
+    train = read_extra(files[1])[0]["features"]
+    assert len(train) == 25  # digits has about 150 train images of label 0: a subset was taken
+    assert capped["real_n"] == 25 and "25 real train images" in capped["description"]
+    files[1].unlink()  # recomputed: the same subset, so the same figures
+    again = evaluate(reg.root, "digits", extractor=ex, n=20, real_n=25, labels=[0])
+    assert torch.equal(read_extra(files[1])[0]["features"], train) and again["labels"] == capped["labels"]
+    full = evaluate(reg.root, "digits", extractor=ex, n=20, labels=[0])
+    assert "real_n" not in full and full["labels"] != capped["labels"]
+
+
 def test_n_below_what_a_metric_needs_names_the_minimum(digits_registry):
     reg, _ = digits_registry
     with pytest.raises(InvalidTrainConfig, match="n=3: precision needs at least 4 samples"):

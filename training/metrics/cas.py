@@ -36,7 +36,8 @@ def _per_label(model, test: dict[int, torch.Tensor]) -> dict[int, float]:
 
 def classification_accuracy_score(root: str | Path, dataset: str, *, n: int = 1000, seed: int = 0,
                                   data: str | None = None, labels: Sequence[int] | None = None, epochs: int = 3,
-                                  baselines: bool = True, progress: Callable[[str], None] | None = None) -> dict:
+                                  baselines: bool = True, min_steps: int = MIN_STEPS,
+                                  progress: Callable[[str], None] | None = None) -> dict:
     """Train on ``n`` generated images per label served by the registry at ``root``; test on real test images.
     Needs the registry's domain classifier (the ceiling, and the recipe's reference). ``baselines=False`` leaves
     out the two real-data classifiers, which depend on the data, ``n`` and ``seed`` only (a comparison scoring
@@ -64,7 +65,7 @@ def classification_accuracy_score(root: str | Path, dataset: str, *, n: int = 10
 
     def fit(images: list[torch.Tensor]) -> torch.nn.Module:
         ys = torch.cat([torch.full((len(x),), k) for k, x in zip(wanted, images)])
-        rounds = max(epochs, math.ceil(MIN_STEPS / math.ceil(len(ys) / BATCH)))
+        rounds = max(epochs, math.ceil(min_steps / math.ceil(len(ys) / BATCH)))
         return fit_classifier((torch.cat(images), ys), num_classes=spec.num_classes, epochs=rounds, seed=seed)
 
     scores = {"cas": _per_label(fit(generated), test)}
@@ -78,7 +79,7 @@ def classification_accuracy_score(root: str | Path, dataset: str, *, n: int = 10
     sizes = {k: len(test[k]) for k in wanted}
     overall = {name: sum(s[k] * sizes[k] for k in wanted) / sum(sizes.values()) for name, s in scores.items()}
     description = (f"Classification Accuracy Score: `cas` is the test accuracy, on the real test split, of a "
-                   f"classifier of the domain classifier's recipe (at least {epochs} epochs and {MIN_STEPS} "
+                   f"classifier of the domain classifier's recipe (at least {epochs} epochs and {min_steps} "
                    f"steps) trained on {n} generated images per label only (seed {seed}); `cas_real_same_n` the same recipe on {n} real training images per label; "
                    "`cas_real_all` the domain classifier (every real training image: the ceiling).")
     block = MetricsBlock(features=BLOCK, n=n, seed=seed, labels=per_label, overall=overall, dataset=spec.name,

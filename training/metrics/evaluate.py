@@ -47,12 +47,13 @@ def _names(with_logits: bool) -> list[str]:
 
 def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1000, seed: int = 0,
              data: str | None = None, with_logits: bool = True, labels: Sequence[int] | None = None,
-             feature_cache: LocalRegistry | None = None,
+             feature_cache: LocalRegistry | None = None, real_n: int | None = None,
              progress: Callable[[int, int, int], None] | None = None) -> dict:
     """Score the labels the registry serves (or only ``labels``); store and return the metrics block.
 
     Real-image features are cached in the evaluated registry, or in ``feature_cache`` (a registry several
-    evaluations with the same extractor share)."""
+    evaluations with the same extractor share). ``real_n``: at most that many real images per label and split
+    (a seeded subset; default all), for feature extractors too slow for every image (Inception on a CPU)."""
     reg = LocalRegistry(root)
     cache = feature_cache or reg
     spec = zoo.spec(dataset, registry=reg.root)
@@ -77,7 +78,7 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         def real(split: str) -> torch.Tensor:
             return real_features(cache, dataset, label, split, extractor,
                                  lambda: load_label(dataset, label, data=data, split=split, resolution=resolution,
-                                                    channels=channels))
+                                                    channels=channels), at_most=real_n)
 
         train_feats = real("train")
         fake_feats, fake_logits = extract(extractor, zoo.sample(dataset, label, n=n, seed=seed, registry=reg.root))
@@ -102,9 +103,12 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         reference={f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)}, missing_labels=tuple(missing),
         served_by={int(k): v for k, v in served_by.items()}, weak=weak_labels(per_label, suffix),
         dataset=dataset, features_digest=extractor.digest,
-        description="" if extractor.network == extractor.name else (
+        real_n=real_n,
+        description="" if extractor.network == extractor.name and real_n is None else (
             f"Features: `{extractor.name}` from {extractor.network} (sha256 `{extractor.digest[:12]}`); {n} generated "
-            f"images per label (seed {seed}) against the real train images of the same label."),
+            f"images per label (seed {seed}) against "
+            + (f"{real_n:,} real train images (a seeded subset; the floor: as many train vs test images)"
+               if real_n else "the real train images") + " of the same label."),
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
     reg.write_metrics(dataset, block)
     return block.to_json()

@@ -134,9 +134,12 @@ def extract(extractor: Extractor, images: torch.Tensor, *, batch: int = 256) -> 
 
 
 def real_features(registry: LocalRegistry, dataset: str, label: int, split: str, extractor: Extractor,
-                  load: Callable[[], torch.Tensor]) -> torch.Tensor:
-    """Features of the real images of one label, from the registry's cache when it is sound."""
-    path = registry.cache_path(dataset, f"{extractor.name}-{extractor.digest[:12]}-{split}-{label:05d}.safetensors")
+                  load: Callable[[], torch.Tensor], *, at_most: int | None = None) -> torch.Tensor:
+    """Features of the real images of one label, from the registry's cache when it is sound. ``at_most``: a
+    seeded subset of that many images (the same subset every time), cached apart from the full set."""
+    subset = f"-at-most-{at_most}" if at_most else ""
+    path = registry.cache_path(dataset, f"{extractor.name}-{extractor.digest[:12]}-{split}-{label:05d}{subset}"
+                                        ".safetensors")
     if path.is_file():
         try:
             tensors, meta = read_extra(path)[:2]
@@ -145,7 +148,10 @@ def real_features(registry: LocalRegistry, dataset: str, label: int, split: str,
             log.warning("%s was made by other weights: recomputing", path)
         except (RegistryError, OSError) as e:  # a damaged cache is recomputed, never trusted
             log.warning("recomputing damaged feature cache %s: %s", path, e)
-    feats, _ = extract(extractor, load())
+    images = load()
+    if at_most and len(images) > at_most:
+        images = images[torch.randperm(len(images), generator=torch.Generator().manual_seed(label))[:at_most]]
+    feats, _ = extract(extractor, images)
     atomic_write_bytes(path, encode_extra({"features": feats}, {"extractor_digest": extractor.digest,
                                                                 "n": str(len(feats))}))
     return feats
