@@ -12,7 +12,14 @@ for (class consistency), 200 images per label:
   calibrated on) and in eval mode. Specialised without the calibration it is the conditional generator in
   training mode exactly (tests/training/test_conditional_start.py).
 
+With ``--finetune S`` each specialised pair then trains alone on its label for S seconds (as a label of the
+factorial does), measured again; precision and recall (fmnistnet features, k = 3, against as many of the
+label's real images) beside class consistency show a collapse that class consistency alone would not.
+``--loss dcgan`` measures the DC-GAN start with its tuned recipe (bench/compare.py's TUNED): the factorial's
+DC-GAN arm with the conditional start reached recall 0.000.
+
     python bench/conditional_start.py [--seconds 60 --n 200]
+    python bench/conditional_start.py --loss dcgan --mixed-only --finetune 24
 """
 from __future__ import annotations
 
@@ -28,11 +35,14 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from compare import TUNED  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.data import load_labels  # noqa: E402
 from training.metrics.classifier import accuracy, load_classifier  # noqa: E402
+from training.metrics.scores import METRICS, Sample  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 from training.warm_start import NETS, apply_warm_start  # noqa: E402
 from training.wgan_gp import new_state, train_steps  # noqa: E402
@@ -41,29 +51,42 @@ from zoo.sources import bundled_registry_path  # noqa: E402
 LABELS, CPU = tuple(range(10)), torch.device("cpu")
 
 
-def consistency(classifier, images: torch.Tensor, label: int) -> float:
-    return accuracy(classifier, (images * 255).round(), torch.full((len(images),), label))
+def scores(classifier, images: torch.Tensor, label: int, real: torch.Tensor) -> dict[str, float]:
+    """Class consistency, and precision / recall against as many of the label's real images (fmnistnet features)."""
+    with torch.no_grad():
+        fake, _ = classifier(images)
+        real_feats, _ = classifier(real[: len(images)].float() / 255)
+    sample = Sample(real_feats, fake)
+    return {"class consistency": accuracy(classifier, (images * 255).round(), torch.full((len(images),), label)),
+            "precision": METRICS["precision"].fn(sample), "recall": METRICS["recall"].fn(sample)}
 
 
 def measure(tensors: dict, cfg: TrainConfig, cond_cfg, classifier, n: int, images: torch.Tensor,
-            labels: torch.Tensor) -> dict[str, list[float]]:
-    out: dict[str, list[float]] = {"conditional, eval mode": [], "conditional, training mode on one label": [],
-                                   "specialised and calibrated, training mode (step 0)": [],
-                                   "specialised and calibrated, eval mode": []}
+            labels: torch.Tensor, finetune_s: float) -> dict[str, list[dict[str, float]]]:
+    out: dict[str, list[dict[str, float]]] = {}
     z = torch.randn(n, cfg.latent_dim, generator=torch.Generator().manual_seed(1))
     state = new_state(cfg, cond_cfg, seed=0, device=CPU)
     state.G_ema.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("G_ema.")})
-    with torch.no_grad():
-        for label in LABELS:
-            y = torch.full((n,), label)
-            out["conditional, eval mode"].append(consistency(classifier, state.G_ema.eval()(z, y), label))
+
+    def put(what: str, x: torch.Tensor, label: int) -> None:
+        out.setdefault(what, []).append(scores(classifier, x, label, images[labels == label]))
+
+    for label in LABELS:
+        y = torch.full((n,), label)
+        with torch.no_grad():
+            put("conditional, eval mode", state.G_ema.eval()(z, y), label)
             train_copy = copy.deepcopy(state.G_ema).train()  # training mode moves running statistics: a copy
-            out["conditional, training mode on one label"].append(consistency(classifier, train_copy(z, y), label))
-            mine = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=CPU)
-            apply_warm_start(mine, tensors, kind="conditional", label=label, images=images[labels == label])
-            out["specialised and calibrated, eval mode"].append(consistency(classifier, mine.G_ema.eval()(z), label))
-            out["specialised and calibrated, training mode (step 0)"].append(
-                consistency(classifier, mine.G_ema.train()(z), label))
+            put("conditional, training mode on one label", train_copy(z, y), label)
+        mine = new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=CPU)
+        apply_warm_start(mine, tensors, kind="conditional", label=label, images=images[labels == label])
+        with torch.no_grad():
+            put("specialised and calibrated, eval mode", mine.G_ema.eval()(z), label)
+            put("specialised and calibrated, training mode (step 0)", copy.deepcopy(mine.G_ema).train()(z), label)
+        if finetune_s:
+            train_steps(mine, images[labels == label], cfg, deadline_s=finetune_s)
+            with torch.no_grad():
+                put(f"specialised, then fine-tuned alone for {finetune_s:g} s (EMA, eval mode)", mine.G_ema.eval()(z),
+                    label)
     return out
 
 
@@ -71,23 +94,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0, help="wall-clock of each start, on every core")
     ap.add_argument("--n", type=int, default=200, help="images per label")
+    ap.add_argument("--loss", default="wgan-gp", help="the start's loss, with its tuned per-label recipe")
+    ap.add_argument("--finetune", type=float, default=0.0, help="then each label alone for this many seconds")
+    ap.add_argument("--mixed-only", action="store_true", help="only the start trained on mixed batches")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "conditional_start.json")
     args = ap.parse_args()
-    cfg = TrainConfig(warm_start_kind="conditional", tick_s=args.seconds)
+    recipe = TUNED["per-label DC-GAN" if args.loss == "dcgan" else "per-label WGAN-GP"]
+    cfg = TrainConfig.for_loss(args.loss, **recipe, warm_start_kind="conditional", tick_s=args.seconds)
     cond_cfg = dataclasses.replace(cfg.net_config((1, 28, 28)), num_classes=10, latent_bias=False)
     images, labels = load_labels("fashion-mnist", LABELS)
     classifier, _ = load_classifier(LocalRegistry(bundled_registry_path()), "fashion-mnist")
     result = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "seconds_each": args.seconds, "n": args.n,
+              "loss": args.loss, "recipe": recipe, "finetune_s": args.finetune,
               "classifier": "the bundled zoo's fmnistnet", "starts": {}}
-    for batches, one_label in (("mixed batches", False), ("one-label batches", True)):
+    kinds = (("mixed batches", False),) + (() if args.mixed_only else (("one-label batches", True),))
+    for batches, one_label in kinds:
         state = new_state(cfg, cond_cfg, seed=cfg.start_seed, device=CPU)
         train_steps(state, images, cfg, deadline_s=args.seconds, labels=labels, one_label_batches=one_label)
         tensors = {f"{net}.{k}": v for net in NETS for k, v in getattr(state, net).state_dict().items()}
-        scores = measure(tensors, cfg, cond_cfg, classifier, args.n, images, labels)
-        result["starts"][batches] = {"steps": state.step, **{k: {"mean": round(statistics.mean(v), 4),
-                                                                  "per_label": [round(x, 3) for x in v]}
-                                                              for k, v in scores.items()}}
-        print(batches, {k: round(statistics.mean(v), 3) for k, v in scores.items()}, flush=True)
+        measured = measure(tensors, cfg, cond_cfg, classifier, args.n, images, labels, args.finetune)
+        result["starts"][batches] = {"steps": state.step, **{
+            what: {m: {"mean": round(statistics.mean(s[m] for s in per_label), 4),
+                       "per_label": [round(s[m], 3) for s in per_label]} for m in per_label[0]}
+            for what, per_label in measured.items()}}
+        print(batches, {what: {m: round(statistics.mean(s[m] for s in per_label), 3) for m in per_label[0]}
+                        for what, per_label in measured.items()}, flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))

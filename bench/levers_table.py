@@ -1,5 +1,6 @@
 """One table from every lever run in docs/levers*.json: each variant's intra-FID per seed, and its precision,
-recall and class consistency averaged over the seeds it was run with. All at the same core-seconds.
+recall and class consistency averaged over the seeds it was run with. All at the same core-seconds; the steps
+column shows what those core-seconds bought on the machine of that day (the sweeps ran in different sessions).
 
     python bench/levers_table.py docs > docs/levers-table.md
 """
@@ -17,8 +18,11 @@ RENAMED = {"per-label defaults": "per-label lr 1e-4, batch 64, n_critic 5 (Gulra
 KEYS = ["precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 
 
-def _name(variant: str) -> str:
+def _name(variant: str, file: str = "") -> str:
     variant = variant.strip()
+    if file.startswith("levers-precision"):  # each lever against the default recipe of that day, run beside it
+        return ("per-label defaults of the precision sweep (lr 3e-4, batch 32, n_critic 2, gp every 4, warm start "
+                "0.2)" if variant == "default recipe" else f"per-label defaults + {variant}")
     if variant.startswith("+ "):  # a row relative to the one above it in the first sweep
         variant = "per-label lr 2e-4, batch 32, n_critic 2, " + variant[2:]
     return RENAMED.get(variant, variant)
@@ -26,24 +30,27 @@ def _name(variant: str) -> str:
 
 def table(folder: Path) -> str:
     rows: dict[tuple[str, bool], dict[int, dict]] = defaultdict(dict)
-    runs = [json.loads(p.read_text()) for p in sorted(folder.glob("levers*.json"))]
+    runs = [{**json.loads(p.read_text()), "file": p.stem} for p in sorted(folder.glob("levers*.json"))]
     for run in runs:
         for r in run["rows"]:
-            rows[(_name(r["variant"]), bool(r.get("max_images")))][run.get("seed", 0)] = r
+            rows[(_name(r["variant"], run["file"]), bool(r.get("max_images")))][run.get("seed", 0)] = r
     budgets = sorted({run["budget_per_label_s"] * len(run["labels"]) for run in runs})
     cpus = sorted({run["cpu"] for run in runs})
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
              f"Every variant at {', '.join(f'{b:g}' for b in budgets)} core-seconds (10 labels x 30 s), 500 samples "
              f"per label, fmnistnet features; {', '.join(cpus)}. Sorted by mean intra-FID; lower is better.", "",
-             "| variant | data | intra-FID seed 0 | seed 1 | mean | precision | recall | class consistency |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| variant | data | steps (median, seed 0) | intra-FID seed 0 | seed 1 | mean | precision | recall | "
+             "class consistency |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def mean(seeds: dict[int, dict], key: str) -> float:
         return statistics.mean(r["overall"][key] for r in seeds.values())
 
     for (variant, small), seeds in sorted(rows.items(), key=lambda kv: (kv[0][1], mean(kv[1], "intra_fid_fmnistnet"))):
         fid = [f"{seeds[s]['overall']['intra_fid_fmnistnet']:.2f}" if s in seeds else "" for s in (0, 1)]
-        lines.append(f"| {variant} | {'500 / label' if small else 'all'} | {fid[0]} | {fid[1]} | "
+        first = seeds[min(seeds)]
+        lines.append(f"| {variant} | {'500 / label' if small else 'all'} | {statistics.median(first['steps']):,.0f} | "
+                     f"{fid[0]} | {fid[1]} | "
                      f"{mean(seeds, 'intra_fid_fmnistnet'):.2f} | "
                      + " | ".join(f"{mean(seeds, k):.3f}" for k in KEYS) + " |")
     return "\n".join(lines) + "\n"

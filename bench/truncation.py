@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
 from training.data import load_label  # noqa: E402
-from training.metrics import classifier_extractor, evaluate  # noqa: E402
+from training.metrics import check_provenance, classifier_extractor, evaluate  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 from training.truncation import choose_truncation, features_for  # noqa: E402
 from zoo.loading import generator_from_file  # noqa: E402
@@ -79,6 +79,10 @@ def main() -> None:
             scored = {}
             for name in ("plain", "truncated"):
                 reg = LocalRegistry(work / f"{i}-{name}")
+                gens = reg.index().datasets[DATASET].generators
+                # what is scored is what each file serves, its stored truncation included (before any score)
+                check_provenance(reg.root, DATASET, sorted(gens), kind="per-label",
+                                 sha256={k: g.sha256 for k, g in gens.items()})
                 scored[name] = overall(evaluate(reg.root, DATASET, extractor=classifier_extractor(reg, DATASET),
                                                 n=args.n, feature_cache=features))
             entry = {"registry": str(root), "chosen": chosen, "none": scored["plain"], "chosen_default":

@@ -149,7 +149,7 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
         lines += ["### Training record", "", "```sh", entry.record.get("command", ""), "```", ""]
         lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in entry.record.items() if k != "command"] + [""]
     for block in (entry.metrics or {}).values():
-        lines += ["### Metrics", ""] + _metrics_table(block, entry.class_names)
+        lines += [f"### Metrics: `{block.features}`", ""] + _metrics_table(block, entry.class_names)
     return lines
 
 

@@ -53,3 +53,14 @@ def test_cas_without_a_domain_classifier_says_which_command_trains_one(make_regi
 def test_cas_n_out_of_range_is_refused():
     res = CliRunner().invoke(main, ["eval", DATASET, "-r", "nowhere", "--cas", "--cas-n", "0"])
     assert res.exit_code == 2 and "--cas-n" in res.output
+
+
+def test_eval_without_a_registry_evaluates_the_bundled_zoo(bundled_copy, monkeypatch):
+    """`zoo eval fashion-mnist` with no -r: the bundled zoo (here a copy, so the checkout's record stays as it is)."""
+    import training.metrics.commands as commands
+
+    monkeypatch.setattr(commands, "bundled_registry_path", lambda: bundled_copy)
+    res = CliRunner().invoke(main, ["eval", DATASET, "--labels", "0,1", "-n", "20", "--replace"])
+    assert res.exit_code == 0, res.output
+    block = json.loads((bundled_copy / DATASET / "metrics.json").read_text())["fmnistnet"]
+    assert block["n"] == 20 and set(block["labels"]) == {"0", "1"} and "stored in the metrics record of" in res.output

@@ -66,3 +66,20 @@ def test_the_guard_compares_images_not_only_file_names(make_registry, monkeypatc
     monkeypatch.setattr(zoo, "sample", lambda *a, **k: (real_sample(*a, **k) + 0.01).clamp(0, 1))
     with pytest.raises(ProvenanceError, match="sampled images differ from the net of"):
         check_provenance(reg.root, FMNIST, [5], kind="per-label")
+
+
+def test_a_stored_truncation_is_what_the_guard_expects_and_a_changed_one_fires(make_registry):
+    """bench/truncation.py checks registries whose files store a per-label truncation (--truncation auto)."""
+    import dataclasses
+
+    reg = make_registry({FMNIST: [0, 1]})
+    gf = reg.read_generator(FMNIST, 0)
+    reg.save_generator(gf.tensors, dataclasses.replace(gf.meta, truncation=0.5))
+    reg.reindex()
+    sha = digests(reg)
+    assert check_provenance(reg.root, FMNIST, [0, 1], kind="per-label", sha256=sha) == 6
+    gf = reg.read_generator(FMNIST, 0)
+    reg.save_generator(gf.tensors, dataclasses.replace(gf.meta, truncation=None))  # another file now serves
+    reg.reindex()
+    with pytest.raises(ProvenanceError, match="swapped"):
+        check_provenance(reg.root, FMNIST, [0], kind="per-label", sha256=sha)

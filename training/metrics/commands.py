@@ -11,6 +11,7 @@ import zoo
 from registry import LocalRegistry
 from zoo.errors import InvalidRequest
 from zoo.labels import parse_labels
+from zoo.sources import bundled_registry_path
 from zoo.specs import builtin_spec
 
 from ..data import load_label
@@ -48,7 +49,8 @@ def train_classifier_cmd(dataset: str, out: Path, data: Path | None, epochs: int
 
 @click.command("eval")
 @click.argument("dataset")
-@click.option("--registry", "-r", "root", type=click.Path(path_type=Path), required=True)
+@click.option("--registry", "-r", "root", type=click.Path(path_type=Path),
+              help="The registry to evaluate; its metrics record keeps the results.  [default: the bundled zoo]")
 @click.option("-n", "n", type=int, default=1000, show_default=True, help="Generated images per label.")
 @click.option("--features", type=click.Choice(["classifier", "inception"]), default="classifier", show_default=True)
 @click.option("--inception", type=click.Path(path_type=Path), help="clean-fid's inception-2015-12-05.pt.")
@@ -69,6 +71,7 @@ def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | 
              data: Path | None, seed: int, labels: str, real_n: int | None, cas: bool, cas_n: int,
              replace: bool) -> None:
     """Measure FID, KID, IS, precision/recall and class consistency per label; store them in the registry."""
+    root = root or bundled_registry_path()
     reg = LocalRegistry(root)
     if cas:
         load_classifier_or_say_how(reg, dataset)  # refused before any work

@@ -11,7 +11,7 @@ import torch
 
 import zoo
 from registry import LocalRegistry
-from zoo.loading import LabelBound, generator_from_file
+from zoo.loading import LabelBound, default_truncation, generator_from_file
 from zoo.sampling import latents
 from zoo.sources import RegistryArg
 
@@ -40,6 +40,7 @@ def check_provenance(root: str | Path, dataset: str, labels: Sequence[int], *, k
             raise ProvenanceError(f"{reg.path_of(dataset, file_label)}: sha256 {gf.sha256[:12]} is not the "
                                   f"{str(sha256.get(file_label))[:12]} the run left: the file was swapped")
         net = generator_from_file(gf)  # straight from the file: no router, no cache
+        truncation = default_truncation(net)  # the file's own sampling default (--truncation auto) applies too
         net = LabelBound(net, label).eval() if file_label is None else net
         served = zoo.which(dataset, label, registry=path)
         if served.file != reg.path_of(dataset, file_label) or served.kind != kind:
@@ -47,7 +48,7 @@ def check_provenance(root: str | Path, dataset: str, labels: Sequence[int], *, k
                                   f"not the {kind} file {reg.path_of(dataset, file_label)} the run wrote")
         for seed in seeds:
             with torch.no_grad():
-                expected = net(latents(n, net.latent_dim, seed=seed)).float()
+                expected = net(latents(n, net.latent_dim, seed=seed, truncation=truncation)).float()
             got = zoo.sample(dataset, label, n=n, seed=seed, registry=path)
             if not torch.allclose(got, expected, atol=atol):
                 diff = (got - expected).abs().max().item()
