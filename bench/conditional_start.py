@@ -100,7 +100,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "conditional_start.json")
     args = ap.parse_args()
     recipe = TUNED["per-label DC-GAN" if args.loss == "dcgan" else "per-label WGAN-GP"]
-    cfg = TrainConfig.for_loss(args.loss, **recipe, warm_start_kind="conditional", tick_s=args.seconds)
+    cfg = TrainConfig.for_loss(args.loss, **recipe, warm_start=0.2, warm_start_kind="conditional", tick_s=args.seconds)
     cond_cfg = dataclasses.replace(cfg.net_config((1, 28, 28)), num_classes=10, latent_bias=False)
     images, labels = load_labels("fashion-mnist", LABELS)
     classifier, _ = load_classifier(LocalRegistry(bundled_registry_path()), "fashion-mnist")
