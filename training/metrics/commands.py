@@ -59,7 +59,7 @@ def train_classifier_cmd(dataset: str, out: Path, data: Path | None, epochs: int
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--labels", default="all", show_default=True, help="Only these labels: 0-9, 0,3,5-7, names, or all.")
 @click.option("--real-n", type=click.IntRange(2, None), help="At most this many real images per label and split "
-              "(a seeded subset) as the reference; default every one. For Inception on a CPU, about 20 images a second.")
+              "(a seeded subset) as the reference; default every one. Inception on a 2-core CPU: 4-16 images a second.")
 @click.option("--cas", is_flag=True, help="Also the Classification Accuracy Score: a classifier of the domain "
               "classifier's recipe trained on --cas-n generated images per label only, tested on the real test split, "
               "beside the same recipe on as many real images and on all of them.")
