@@ -60,7 +60,8 @@ def test_eval_without_a_registry_evaluates_the_bundled_zoo(bundled_copy, monkeyp
     import training.metrics.commands as commands
 
     monkeypatch.setattr(commands, "bundled_registry_path", lambda: bundled_copy)
-    res = CliRunner().invoke(main, ["eval", DATASET, "--labels", "0,1", "-n", "20", "--replace"])
+    res = CliRunner().invoke(main, ["eval", DATASET, "--labels", "0,1", "-n", "20", "--real-n", "40", "--replace"])
     assert res.exit_code == 0, res.output
     block = json.loads((bundled_copy / DATASET / "metrics.json").read_text())["fmnistnet"]
     assert block["n"] == 20 and set(block["labels"]) == {"0", "1"} and "stored in the metrics record of" in res.output
+    assert block["real_n"] == 40  # 40 real images per label and split: the CLI passes --real-n through
