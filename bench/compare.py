@@ -172,7 +172,7 @@ def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, d
 
 
 def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, cas_n: int = 0,
-          cas_baselines: bool = False, cas_min_steps: int = MIN_STEPS) -> dict:
+          cas_baselines: bool = False, cas_min_steps: int = MIN_STEPS, real_n: int | None = None) -> dict:
     reg = LocalRegistry(run.root)
     reg.adopt_extra(LocalRegistry(bundled_registry_path()), DATASET, "classifier")  # the bundled zoo's features
     reg.reindex()
@@ -181,7 +181,7 @@ def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, ca
            **({None: entry.conditional.sha256} if entry.conditional else {})}
     checks = check_provenance(run.root, DATASET, labels, kind=run.kind, sha256=sha)  # before any score
     result = evaluate(run.root, DATASET, extractor=classifier_extractor(reg, DATASET), n=n, labels=labels,
-                      feature_cache=features)  # real-image features computed once for every method
+                      feature_cache=features, real_n=real_n)  # real-image features computed once for every method
     assert result["missing_labels"] == [], result["missing_labels"]
     assert set(result["served_by"].values()) == {run.kind}, result["served_by"]
     out = {"overall": result["overall"], "labels": result["labels"], "reference": result["reference"],
@@ -207,7 +207,7 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[],
                     help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240', seed 0) or "
                     "METHOD@BUDGET/seedN for the further seeds at --seed-budget")
-    ap.add_argument("--quick", action="store_true", help="2 labels, 0.5 s budgets, 50 images, tiny nets: a smoke test")
+    ap.add_argument("--quick", action="store_true", help="2 labels, 0.5 s budgets, 50 images (100 real ones), tiny nets: a smoke test")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
     ap.add_argument("--keep", action="store_true", help="keep the trained registries (in a temporary folder it "
                     "names); by default they are removed once scored")
@@ -220,9 +220,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.budgets, args.seed_budget, args.labels, args.n, args.preset = [0.5], 0.5, "0-1", 50, "tiny"
-        args.cas_n, cas_min_steps = min(args.cas_n, 20), 5  # the pipeline, not the figure
+        args.cas_n, cas_min_steps, real_n = min(args.cas_n, 20), 5, 100  # the pipeline, not the figure
     else:
-        cas_min_steps = MIN_STEPS
+        cas_min_steps, real_n = MIN_STEPS, None
     lo, _, hi = args.labels.partition("-")
     labels = tuple(range(int(lo), int(hi or lo) + 1))
     torch.set_num_threads(1)
@@ -230,7 +230,7 @@ def main() -> None:
     runs = plan(args, work)
     t0 = time.monotonic()
     trained = train(runs, labels, args.preset)
-    out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "preset": args.preset,
+    out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "real_n": real_n, "preset": args.preset,
            "cpu": cpu_name(), "torch": torch.__version__, "python": platform.python_version(), "cores": CORES,
            "features": "fmnistnet (the bundled zoo's domain classifier)", "runs": [], "cas_n": args.cas_n,
            "recipes": {m: ({} if args.untuned else {**TUNED[b], **lever}) for m, (b, lever) in
@@ -243,7 +243,7 @@ def main() -> None:
         t1 = time.monotonic()
         cas_n = args.cas_n if run.framing == "core-seconds" and run.seed == 0 else 0
         scores = score(run, labels, args.n, features, cas_n=cas_n, cas_baselines=first_cas and bool(cas_n),
-                       cas_min_steps=cas_min_steps)
+                       cas_min_steps=cas_min_steps, real_n=real_n)
         if "cas" in scores and first_cas:  # the real-data classifiers depend on the data, n and seed only
             out["cas_baselines"] = {k: v for k, v in scores["cas"]["overall"].items() if k != "cas"}
             first_cas = False

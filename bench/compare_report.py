@@ -130,9 +130,9 @@ def cas_table(result: dict) -> list[str]:
 def merge(results: list[dict]) -> dict:
     """Several compare.json of one setting (data set, labels, samples, preset, machine) as one: a run given
     again (same method, budget, seed and framing) is taken from the later file."""
-    same = ("dataset", "labels", "n", "preset", "cpu", "cores", "features")
-    for r in results[1:]:
-        differ = [k for k in same if r[k] != results[0][k]]
+    same = ("dataset", "labels", "n", "real_n", "preset", "cpu", "cores", "features")
+    for r in results[1:]:  # real_n: absent from files written before it, which scored every real image
+        differ = [k for k in same if r.get(k) != results[0].get(k)]
         if differ:
             raise SystemExit(f"cannot merge comparisons that differ in {', '.join(differ)}")
     runs: dict[tuple, dict] = {}

@@ -26,6 +26,7 @@ def test_the_quick_comparison_trains_checks_provenance_and_reports_every_method(
     assert res.returncode == 0, res.stderr[-3000:]
     assert not list(scratch.glob("zoo-compare-*"))  # the trained registries are removed once scored
     result = json.loads((tmp_path / "compare.json").read_text())
+    assert result["real_n"] == 100  # --quick scores against 100 real images per label and split
     runs = result["runs"]
     arms = {f"per-label {loss}, {start}" for loss in ("WGAN-GP", "DC-GAN")
             for start in ("no start", "shared start", "shared conditional start")}

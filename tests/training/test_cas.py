@@ -28,7 +28,7 @@ def bundled_copy(tmp_path_factory):
 
 @pytest.mark.slow
 def test_cas_trains_on_generated_images_and_reads_against_real_data(bundled_copy):
-    result = classification_accuracy_score(bundled_copy, DATASET, n=20, labels=[0, 1])
+    result = classification_accuracy_score(bundled_copy, DATASET, n=20, labels=[0, 1], min_steps=30)
     block = json.loads((bundled_copy / DATASET / "metrics.json").read_text())["cas"]
     assert block == json.loads(json.dumps(result)) and block["n"] == 20 and set(block["labels"]) == {"0", "1"}
     ceiling, _ = load_classifier(LocalRegistry(bundled_copy), DATASET)

@@ -1,3 +1,4 @@
+import os
 import pickle
 
 import numpy as np
@@ -29,6 +30,16 @@ def test_mnist_in_torchvision_layout(tmp_path):
     (raw / "train-images-idx3-ubyte").write_bytes(b"\0\0\x08\x03" + np.array([5, 28, 28], ">u4").tobytes())
     with pytest.raises(DataNotFound, match="truncated"):
         read_idx(raw / "train-images-idx3-ubyte")
+
+
+def test_an_idx_file_is_decoded_once_per_process_and_read_again_when_replaced(tmp_path):
+    path = tmp_path / "t10k-labels-idx1-ubyte"
+    path.write_bytes(b"\0\0\x08\x01" + np.array([3], ">u4").tobytes() + bytes([1, 2, 3]))
+    first = read_idx(path)
+    assert read_idx(path) is first and not first.flags.writeable  # shared, so nobody may write into it
+    path.write_bytes(b"\0\0\x08\x01" + np.array([3], ">u4").tobytes() + bytes([7, 8, 9]))
+    os.utime(path, ns=(1, 1))  # the same size: the modification time tells the files apart
+    assert read_idx(path).tolist() == [7, 8, 9]
 
 
 def test_digits_come_from_scikit_learn_split_80_20():
