@@ -1,5 +1,5 @@
 """A 100-label job array on the real local SLURM cluster (slurmctld, slurmd, munge started by the fixture):
-real Fashion-MNIST images cut into a 100-class folder tree, 10 labels per task, 2 tasks at a time. Mid-run
+real Fashion-MNIST images cut into a 100-class folder tree, 25 labels per task, 2 tasks at a time. Mid-run
 one task is SIGKILLed mid-step and the rest of the array cancelled (SIGTERM: they checkpoint and stop); the
 same command is submitted again. Every label must end up trained exactly once, with no half file, the index
 written by the job that follows the array, and the labels of the first round left untouched."""
@@ -22,7 +22,7 @@ from training.data.fmnist_tree import write_class_tree
 from zoo.loading import generator_from_file
 
 pytestmark = [pytest.mark.slow, requires(slurm_available())]
-CLASSES, TASKS = 100, 10
+CLASSES, TASKS = 100, 4
 NAME = "fmnist100"
 
 
