@@ -29,27 +29,30 @@ def _name(variant: str, file: str = "") -> str:
 
 
 def table(folder: Path) -> str:
-    rows: dict[tuple[str, bool], dict[int, dict]] = defaultdict(dict)
+    rows: dict[tuple[str, bool, float], dict[int, dict]] = defaultdict(dict)
     runs = [{**json.loads(p.read_text()), "file": p.stem} for p in sorted(folder.glob("levers*.json"))]
     for run in runs:
+        core_s = run["budget_per_label_s"] * len(run["labels"])
         for r in run["rows"]:
-            rows[(_name(r["variant"], run["file"]), bool(r.get("max_images")))][run.get("seed", 0)] = r
-    budgets = sorted({run["budget_per_label_s"] * len(run["labels"]) for run in runs})
+            rows[(_name(r["variant"], run["file"]), bool(r.get("max_images")), core_s)][run.get("seed", 0)] = r
     cpus = sorted({run["cpu"] for run in runs})
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
-             f"Every variant at {', '.join(f'{b:g}' for b in budgets)} core-seconds (10 labels x 30 s), 500 samples "
-             f"per label, fmnistnet features; {', '.join(cpus)}. Sorted by mean intra-FID; lower is better.", "",
-             "| variant | data | steps (median, seed 0) | intra-FID seed 0 | seed 1 | mean | precision | recall | "
-             "class consistency |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "Every variant of a sweep at the same core-seconds (10 labels, one core each), 500 samples per label, "
+             f"fmnistnet features; {', '.join(cpus)}. Sorted by data, budget, then mean intra-FID; lower is better.",
+             "",
+             "| variant | data | core-s | steps (median, seed 0) | intra-FID seed 0 | seed 1 | mean | precision | "
+             "recall | class consistency |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
     def mean(seeds: dict[int, dict], key: str) -> float:
         return statistics.mean(r["overall"][key] for r in seeds.values())
 
-    for (variant, small), seeds in sorted(rows.items(), key=lambda kv: (kv[0][1], mean(kv[1], "intra_fid_fmnistnet"))):
+    for (variant, small, core_s), seeds in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][2],
+                                                                                mean(kv[1], "intra_fid_fmnistnet"))):
         fid = [f"{seeds[s]['overall']['intra_fid_fmnistnet']:.2f}" if s in seeds else "" for s in (0, 1)]
         first = seeds[min(seeds)]
-        lines.append(f"| {variant} | {'500 / label' if small else 'all'} | {statistics.median(first['steps']):,.0f} | "
+        lines.append(f"| {variant} | {'500 / label' if small else 'all'} | {core_s:,.0f} | "
+                     f"{statistics.median(first['steps']):,.0f} | "
                      f"{fid[0]} | {fid[1]} | "
                      f"{mean(seeds, 'intra_fid_fmnistnet'):.2f} | "
                      + " | ".join(f"{mean(seeds, k):.3f}" for k in KEYS) + " |")
