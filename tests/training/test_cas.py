@@ -41,6 +41,10 @@ def test_cas_trains_on_generated_images_and_reads_against_real_data(bundled_copy
     assert block["overall"]["cas"] > 0.75 and block["overall"]["cas_real_same_n"] > 0.75
     card = zoo.model_card(DATASET, registry=str(bundled_copy))
     assert "Classification Accuracy Score: `cas` is the test accuracy" in card
+    # Without the real-data classifiers (a comparison runs them once): neither scored nor described.
+    alone = classification_accuracy_score(bundled_copy, DATASET, n=20, labels=[0, 1], min_steps=5, baselines=False)
+    assert set(alone["overall"]) == {"cas"} and "cas_real_same_n" not in alone["description"]
+    assert "were not run here" in alone["description"]
 
 
 def test_cas_without_a_domain_classifier_says_which_command_trains_one(make_registry):

@@ -80,8 +80,10 @@ def classification_accuracy_score(root: str | Path, dataset: str, *, n: int = 10
     overall = {name: sum(s[k] * sizes[k] for k in wanted) / sum(sizes.values()) for name, s in scores.items()}
     description = (f"Classification Accuracy Score: `cas` is the test accuracy, on the real test split, of a "
                    f"classifier of the domain classifier's recipe (at least {epochs} epochs and {min_steps} "
-                   f"steps) trained on {n} generated images per label only (seed {seed}); `cas_real_same_n` the same recipe on {n} real training images per label; "
-                   "`cas_real_all` the domain classifier (every real training image: the ceiling).")
+                   f"steps) trained on {n} generated images per label only (seed {seed})"
+                   + (f"; `cas_real_same_n` the same recipe on {n} real training images per label; `cas_real_all` "
+                      "the domain classifier (every real training image: the ceiling)." if baselines else
+                      "; the real-data classifiers beside it were not run here."))
     block = MetricsBlock(features=BLOCK, n=n, seed=seed, labels=per_label, overall=overall, dataset=spec.name,
                          description=description,
                          missing_labels=tuple(k for k in (labels or range(spec.num_classes)) if k not in wanted),
