@@ -207,7 +207,8 @@ def main() -> None:
     ap.add_argument("--skip", nargs="*", default=[],
                     help="runs to leave out, as METHOD@BUDGET ('per-label DC-GAN@240', seed 0) or "
                     "METHOD@BUDGET/seedN for the further seeds at --seed-budget")
-    ap.add_argument("--quick", action="store_true", help="2 labels, 0.5 s budgets, 50 images (100 real ones), tiny nets: a smoke test")
+    ap.add_argument("--quick", action="store_true",
+                    help="2 labels, 0.5 s budgets, 50 images (100 real ones), tiny nets: a smoke test")
     ap.add_argument("--out", type=Path, default=Path("bench/results"))
     ap.add_argument("--keep", action="store_true", help="keep the trained registries (in a temporary folder it "
                     "names); by default they are removed once scored")
