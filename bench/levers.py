@@ -74,6 +74,7 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "latent 64": ("per-label WGAN-GP", {"latent_dim": 64}),
     "latent 256": ("per-label WGAN-GP", {"latent_dim": 256}),
     "DiffAugment translation,cutout": ("per-label WGAN-GP", {"augment": "translation,cutout"}),
+    "critic layer norm": ("per-label WGAN-GP", {"critic_norm": "layer"}),
 }
 KEYS = ["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 

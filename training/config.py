@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zoo.nets import WIDTH_PRESETS, NetConfig
+from zoo.nets import get as architecture
 from zoo.nets import names as arch_names
 
 from . import losses
@@ -20,6 +21,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PRECISIONS = ("auto", "fp32", "bf16")
 START_KINDS = ("unconditional", "conditional")
 TRUNCATIONS = ("none", "auto")
+CRITIC_NORMS = ("auto", "none", "layer", "batch")
 LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
@@ -57,6 +59,10 @@ class TrainConfig:
     latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
     critic_width: float = _opt(1.0, "--critic-width", "The critic's width as a multiple of the generator's (its "
                                "capacity against the generator's): 0.25..4.")
+    critic_norm: str = _opt("auto", "--critic-norm", "The critic's normalisation after every conv but the first: "
+                            "auto (the loss's own: none for WGAN-GP, batch for DC-GAN), none, layer (per image, as "
+                            "in Gulrajani et al.'s ResNet critic) or batch (not with WGAN-GP: its gradient penalty "
+                            "is per image).", choices=CRITIC_NORMS)
     batch_size: int = _opt(32, "--batch-size", "Images per critic and generator step (64 in Gulrajani et al.).")
     lr: float = _opt(3e-4, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
                      "(1e-4 in Gulrajani et al. 2017).")
@@ -108,6 +114,9 @@ class TrainConfig:
             ("preset", self.preset in WIDTH_PRESETS, f"one of {', '.join(WIDTH_PRESETS)}"),
             ("latent_dim", _int(self.latent_dim) and self.latent_dim > 0, "a positive integer"),
             ("critic_width", 0.25 <= self.critic_width <= 4, "a multiple of the generator's width in 0.25..4"),
+            ("critic_norm", self.critic_norm == "auto" or self.critic_norm in self.critic_norms(),
+             f"auto or a critic normalisation loss {self.loss!r} with architecture {self.arch!r} allows: "
+             + ", ".join(self.critic_norms())),
             ("batch_size", _int(self.batch_size) and self.batch_size > 0, "a positive integer"),
             ("lr", self.lr > 0, "a positive number"),
             ("lr_d", self.lr_d is None or self.lr_d > 0, "None or a positive number"),
@@ -143,12 +152,18 @@ class TrainConfig:
     def net_config(self, image_shape: tuple[int, int, int]) -> NetConfig:
         cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],
                                latent_dim=self.latent_dim)
-        norm = losses.get(self.loss).critic_norm
+        norm = losses.get(self.loss).critic_norm if self.critic_norm == "auto" else self.critic_norm
         cfg = dataclasses.replace(cfg, critic_norm=norm) if norm else cfg
         if self.critic_width != 1.0:
             cfg = dataclasses.replace(cfg, critic_width=max(4, round(cfg.width * self.critic_width)))
         # A label specialised from a conditional start keeps its embedding's constant as the latent layer's bias.
         return dataclasses.replace(cfg, latent_bias=True) if self.conditional_start else cfg
+
+    def critic_norms(self) -> tuple[str, ...]:
+        """The critic normalisations this loss and architecture allow together (none while either is unknown)."""
+        if self.loss not in losses.names() or self.arch not in arch_names():
+            return ()
+        return tuple(n for n in losses.get(self.loss).critic_norms if n in architecture(self.arch).critic_norms)
 
     @property
     def conditional_start(self) -> bool:

@@ -42,7 +42,7 @@ NOT_SHAPING = frozenset({"labels", "registry", "device", "retrain", "format",
                          "config.fused_adam"})
 # Settings added after JOB_FORMAT 2, at the value that does what every version before them did: left out of the
 # identity at that value, so records, checkpoints, start keys and job files written before them still match.
-ADDED_SINCE = {"config.truncation": "none", "config.critic_width": 1.0}
+ADDED_SINCE = {"config.truncation": "none", "config.critic_width": 1.0, "config.critic_norm": "auto"}
 
 
 @dataclass(frozen=True)

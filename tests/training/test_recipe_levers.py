@@ -159,3 +159,29 @@ def test_the_critic_width_sets_the_critics_capacity_and_leaves_the_generator(arc
     job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
     assert "config.critic_width" not in job(base).shaping()  # identities from before the option are unchanged
     assert job(base).differences(job(wide)) == ["config.critic_width: <none> -> 2.0"]
+
+
+def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refused_with_the_penalty():
+    base, layer = TrainConfig(preset="tiny"), TrainConfig(preset="tiny", critic_norm="layer")
+    a, b = base.net_config((1, 28, 28)), layer.net_config((1, 28, 28))
+    assert a.critic_norm == "none" and b.critic_norm == "layer" and NetConfig.from_json(b.to_json()) == b
+    D = build_critic(b).train()
+    assert any(isinstance(m, torch.nn.GroupNorm) for m in D.modules())
+    x = torch.rand(6, 1, 28, 28)
+    with torch.no_grad():  # per image: an image's score does not depend on the others in its batch (as the
+        alone = torch.cat([D(x[i:i + 1]) for i in range(6)])  # gradient penalty assumes), unlike batch norm's
+        batch_norm = build_critic(dataclasses.replace(b, critic_norm="batch")).train()
+        assert torch.allclose(D(x), alone, atol=1e-5)
+        assert not torch.allclose(batch_norm(x)[:1], batch_norm(x[:1]), atol=1e-3)
+    with pytest.raises(InvalidTrainConfig, match="critic_norm: expected auto or a critic normalisation loss "
+                       "'wgan-gp' with architecture 'dcgan' allows: none, layer"):
+        TrainConfig(critic_norm="batch")
+    with pytest.raises(InvalidTrainConfig, match="architecture 'resnet' allows: none"):
+        TrainConfig(arch="resnet", critic_norm="layer")
+    assert TrainConfig.for_loss("dcgan", critic_norm="layer").net_config((1, 28, 28)).critic_norm == "layer"
+    assert TrainConfig.for_loss("dcgan").net_config((1, 28, 28)).critic_norm == "batch"  # auto: the loss's own
+    job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
+    assert "config.critic_norm" not in job(base).shaping()  # identities from before the option are unchanged
+    assert job(base).differences(job(layer)) == ["config.critic_norm: <none> -> 'layer'"]
+    result = CliRunner().invoke(main, ["train", "digits", "--critic-norm", "group"])
+    assert result.exit_code == 2 and "'auto', 'none', 'layer', 'batch'" in result.output

@@ -33,6 +33,9 @@ class Loss:
     stats: tuple[tuple[str, str], ...]  # the logged values a plot shows: (key, title), generator loss included
     recipe: dict[str, Any] = field(default_factory=dict)  # TrainConfig defaults this loss trains with
     critic_norm: str | None = None  # the critic's normalisation when the architecture's default does not fit
+    # The normalisations its critic may have: batch norm mixes the images of a batch, so a loss whose penalty is
+    # per image (WGAN-GP's gradient penalty) does not take it.
+    critic_norms: tuple[str, ...] = ("none", "layer")
     conditional: bool = True  # whether the one-model conditional baseline may use it
 
 

@@ -22,7 +22,7 @@ class NetConfig:
     latent_dim: int = 128  # size of z ~ N(0, I)
     width: int = 64  # channels of the widest-resolution feature map; deeper layers scale from it
     num_classes: int = 0  # > 0: one conditional net for every label (label embedding in G, projection in D)
-    critic_norm: str = "none"  # "batch": batch norm in the critic too (the DC-GAN loss); WGAN-GP needs "none"
+    critic_norm: str = "none"  # "batch": batch norm in the critic too (the DC-GAN loss); "layer": per image
     latent_bias: bool = False  # a bias on the generator's first (latent) layer: where a label specialised from a
     #                            conditional start keeps its embedding's constant (the ResNet family always has one)
     critic_width: int | None = None  # the critic's own width (its capacity against the generator's); None: width

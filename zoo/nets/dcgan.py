@@ -1,5 +1,7 @@
 """DCGAN-style generator and critic (Radford et al. 2016). The critic has no batch norm, as WGAN-GP asks,
-unless ``critic_norm="batch"`` (the DC-GAN baseline: batch norm after every conv but the first).
+unless ``critic_norm="batch"`` (the DC-GAN baseline: batch norm after every conv but the first);
+``critic_norm="layer"`` puts layer norm there instead (over channels and pixels of each image, with a gain and
+bias per channel: Gulrajani et al.'s choice for a WGAN-GP critic, since it never mixes the images of a batch).
 
 Resolutions 8, 16, 32, 64, 128 start from a 4x4 map; 28 px (MNIST-like) starts from 7x7.
 """
@@ -46,6 +48,10 @@ class DCGANGenerator(nn.Module):
         return self.body(self.project(self.condition(z, y)))  # (B, latent) -> (B, C, H, W) in [0, 1]
 
 
+# One image's statistics only for "layer": GroupNorm with one group is layer norm over (C, H, W).
+_NORMS = {"batch": nn.BatchNorm2d, "layer": lambda c: nn.GroupNorm(1, c)}
+
+
 class DCGANCritic(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
@@ -53,7 +59,7 @@ class DCGANCritic(nn.Module):
         chans = chans[::-1]  # widest resolution first
         layers: list[nn.Module] = [nn.Conv2d(cfg.channels, chans[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(chans, chans[1:]):
-            norm = [nn.BatchNorm2d(c_out)] if cfg.critic_norm == "batch" else []
+            norm = [_NORMS[cfg.critic_norm](c_out)] if cfg.critic_norm in _NORMS else []
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), *norm, nn.LeakyReLU(0.2, True)]
         self.body = nn.Sequential(*layers)
         self.head = ProjectionHead(cfg.num_classes, chans[-1] * start**2)
@@ -66,5 +72,5 @@ register(Architecture(
     name="dcgan", generator=DCGANGenerator, critic=DCGANCritic,
     resolutions=(8, 16, 28, 32, 64, 128), base_width=64,
     description="DCGAN-style transposed-conv generator, batch-norm-free critic (batch norm for the DC-GAN loss)",
-    critic_norms=("none", "batch"),
+    critic_norms=("none", "batch", "layer"),
 ))
