@@ -97,15 +97,17 @@ def main() -> None:
     ap.add_argument("--loss", default="wgan-gp", help="the start's loss, with its tuned per-label recipe")
     ap.add_argument("--finetune", type=float, default=0.0, help="then each label alone for this many seconds")
     ap.add_argument("--mixed-only", action="store_true", help="only the start trained on mixed batches")
+    ap.add_argument("--critic-norm", default="auto", help="the critic's normalisation (TrainConfig.critic_norm)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "conditional_start.json")
     args = ap.parse_args()
     recipe = TUNED["per-label DC-GAN" if args.loss == "dcgan" else "per-label WGAN-GP"]
-    cfg = TrainConfig.for_loss(args.loss, **recipe, warm_start=0.2, warm_start_kind="conditional", tick_s=args.seconds)
+    cfg = TrainConfig.for_loss(args.loss, **recipe, warm_start=0.2, warm_start_kind="conditional", tick_s=args.seconds,
+                               critic_norm=args.critic_norm)
     cond_cfg = dataclasses.replace(cfg.net_config((1, 28, 28)), num_classes=10, latent_bias=False)
     images, labels = load_labels("fashion-mnist", LABELS)
     classifier, _ = load_classifier(LocalRegistry(bundled_registry_path()), "fashion-mnist")
     result = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "seconds_each": args.seconds, "n": args.n,
-              "loss": args.loss, "recipe": recipe, "finetune_s": args.finetune,
+              "loss": args.loss, "recipe": recipe, "critic_norm": args.critic_norm, "finetune_s": args.finetune,
               "classifier": "the bundled zoo's fmnistnet", "starts": {}}
     kinds = (("mixed batches", False),) + (() if args.mixed_only else (("one-label batches", True),))
     for batches, one_label in kinds:

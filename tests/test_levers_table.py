@@ -1,0 +1,31 @@
+"""bench/levers_table.py: the lever table merges the seeds of one variant, budget and CPU, and never sweeps of
+different CPUs (bf16 on one, fp32 on another buy different step counts for the same core-seconds)."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "bench"))
+
+from levers_table import table  # noqa: E402
+
+
+def _sweep(folder: Path, name: str, cpu: str, seed: int, fid: float, steps: int) -> None:
+    row = {"variant": "critic layer norm", "steps": [steps] * 2, "overall": {
+        "intra_fid_fmnistnet": fid, "precision_fmnistnet": 0.8, "recall_fmnistnet": 0.5,
+        "class_consistency_fmnistnet": 0.9}}
+    (folder / f"{name}.json").write_text(json.dumps({"labels": [0, 1], "budget_per_label_s": 30.0, "seed": seed,
+                                                     "cpu": cpu, "rows": [row]}))
+
+
+def test_seeds_of_one_cpu_share_a_row_and_other_cpus_get_their_own(tmp_path):
+    _sweep(tmp_path, "levers-precision-layer", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
+    _sweep(tmp_path, "levers-precision-seed1-layer", "Intel(R) Xeon(R) Processor", 1, 1.75, 950)
+    _sweep(tmp_path, "levers-precision", "AMD EPYC", 0, 6.5, 300)
+    rows = [line for line in table(tmp_path).splitlines() if line.startswith("| per-label defaults + critic")]
+    assert rows == ["| per-label defaults + critic layer norm | all | AMD EPYC | 60 | 300 | 6.50 |  | 6.50 | 0.800 | "
+                    "0.500 | 0.900 |",
+                    "| per-label defaults + critic layer norm | all | Intel Xeon | 60 | 900 | 1.25 | 1.75 | 1.50 | "
+                    "0.800 | 0.500 | 0.900 |"]
