@@ -23,6 +23,9 @@ START_KINDS = ("unconditional", "conditional")
 TRUNCATIONS = ("none", "auto")
 CRITIC_NORMS = ("auto", "none", "layer", "batch")
 LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
+# Fields added after the config's first format, at the value that does what every version before them did: a
+# config saved before a field existed is read with this value, whatever the field's default has become since.
+ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto"}
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
@@ -192,7 +195,7 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> TrainConfig:
-        return cls(**obj)  # a config saved before a field existed takes that field's default
+        return cls(**{**ADDED_SINCE, **obj})  # saved before a field existed: what it trained with then
 
 
 def _int(v: object) -> bool:

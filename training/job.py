@@ -25,6 +25,7 @@ from registry.atomic import atomic_write_bytes
 from registry.layout import cache_dir
 
 from . import losses
+from .config import ADDED_SINCE as CONFIG_ADDED_SINCE
 from .config import TrainConfig
 from .data import DataSource, load_labels
 from .errors import InvalidTrainConfig
@@ -42,7 +43,7 @@ NOT_SHAPING = frozenset({"labels", "registry", "device", "retrain", "format",
                          "config.fused_adam"})
 # Settings added after JOB_FORMAT 2, at the value that does what every version before them did: left out of the
 # identity at that value, so records, checkpoints, start keys and job files written before them still match.
-ADDED_SINCE = {"config.truncation": "none", "config.critic_width": 1.0, "config.critic_norm": "auto"}
+ADDED_SINCE = {f"config.{k}": v for k, v in CONFIG_ADDED_SINCE.items()}
 
 
 @dataclass(frozen=True)

@@ -183,5 +183,7 @@ def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refu
     job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
     assert "config.critic_norm" not in job(base).shaping()  # identities from before the option are unchanged
     assert job(base).differences(job(layer)) == ["config.critic_norm: <none> -> 'layer'"]
+    saved_before = {k: v for k, v in base.to_json().items() if k != "critic_norm"}  # a config from before the field
+    assert TrainConfig.from_json(saved_before).net_config((1, 28, 28)).critic_norm == "none"  # read as it trained
     result = CliRunner().invoke(main, ["train", "digits", "--critic-norm", "group"])
     assert result.exit_code == 2 and "'auto', 'none', 'layer', 'batch'" in result.output
