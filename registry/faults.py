@@ -1,7 +1,9 @@
 """Named fault points, for the tests that kill a run at a known place and prove where it landed.
 
 ``WCGAN_ZOO_FAULT=<point>[@<n>]`` makes a process SIGKILL itself the n-th time (default: the first) it reaches
-``point``, after appending ``<point>@<n> <pid>`` to the file ``WCGAN_ZOO_FAULT_LOG`` (if set). Unset, as it is
+``point``, after appending ``<point>@<n> <pid>`` to the file ``WCGAN_ZOO_FAULT_LOG`` (if set).
+``WCGAN_ZOO_FAULT_SIGNAL=TERM`` (or ``INT``) sends that signal instead: a scheduler's stop request arriving at that
+exact point, which the process is expected to survive. Unset, as it is
 outside those tests, a point costs one comparison. A point name outside ``POINTS``, in the code or in the
 variable, is an error naming the valid ones: a misspelt point would never fire and its test would pass.
 The points, where a real crash or pre-emption hurts most:
@@ -15,10 +17,11 @@ from __future__ import annotations
 import os
 import signal
 
-__all__ = ["POINTS", "ENV", "ENV_LOG", "reached", "check_armed"]
+__all__ = ["POINTS", "ENV", "ENV_LOG", "ENV_SIGNAL", "reached", "check_armed"]
 
 POINTS = ("train-step", "checkpoint-write", "generator-write", "extra-write", "index-write")
-ENV, ENV_LOG = "WCGAN_ZOO_FAULT", "WCGAN_ZOO_FAULT_LOG"
+ENV, ENV_LOG, ENV_SIGNAL = "WCGAN_ZOO_FAULT", "WCGAN_ZOO_FAULT_LOG", "WCGAN_ZOO_FAULT_SIGNAL"
+SIGNALS = {"KILL": signal.SIGKILL, "TERM": signal.SIGTERM, "INT": signal.SIGINT}
 _seen: dict[str, int] = {}
 
 
@@ -38,7 +41,7 @@ def reached(point: str) -> None:
     if os.environ.get(ENV_LOG):
         with open(os.environ[ENV_LOG], "a", encoding="utf-8") as log:
             log.write(f"{armed} {os.getpid()}\n")
-    os.kill(os.getpid(), signal.SIGKILL)
+    os.kill(os.getpid(), SIGNALS[os.environ.get(ENV_SIGNAL) or "KILL"])
 
 
 def check_armed() -> None:
@@ -48,3 +51,5 @@ def check_armed() -> None:
         name, _, nth = armed.partition("@")
         if name not in POINTS or not (nth == "" or nth.isdigit() and int(nth) > 0):
             raise ValueError(f"{ENV}={armed!r}: expected <point>[@<n>], point one of {', '.join(POINTS)}, n >= 1")
+        if (os.environ.get(ENV_SIGNAL) or "KILL") not in SIGNALS:
+            raise ValueError(f"{ENV_SIGNAL}={os.environ[ENV_SIGNAL]!r}: expected one of {', '.join(SIGNALS)}")

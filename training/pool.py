@@ -46,11 +46,15 @@ def _init_worker(threads: int, counter, ticks) -> None:
     _ticks = ticks
 
 
-def _run_in_worker(job: LabelJob) -> LabelResult:
-    if preempt.requested():  # the pool was told to stop: labels not started yet stay for the next run
+def _run_unless_stopped(job: LabelJob, on_tick) -> LabelResult:
+    if preempt.requested():  # told to stop (while another label saved): labels not started stay for the next run
         return LabelResult(job.label, "stopped")
+    return run_label(job, on_tick=on_tick)
+
+
+def _run_in_worker(job: LabelJob) -> LabelResult:
     try:
-        return run_label(job, on_tick=lambda line: _ticks.put((_slot, line)) if _ticks is not None else None)
+        return _run_unless_stopped(job, lambda line: _ticks.put((_slot, line)) if _ticks is not None else None)
     except preempt.Preempted as e:  # checkpointed at a step boundary: the parent reports it and exits 2
         log.warning("label %s: %s", job.name, e)
         return LabelResult(job.label, "stopped", e.step, e.seconds)
@@ -74,7 +78,7 @@ def train_jobs(jobs: list[LabelJob], *, workers: int, progress: bool | None = No
         if not todo:
             trained = []
         elif workers <= 1:
-            trained = [run_label(job, on_tick=lambda line: board.update(0, line)) for job in todo]
+            trained = [_run_unless_stopped(job, lambda line: board.update(0, line)) for job in todo]
         else:
             trained = _pool(todo, min(workers, len(todo)), board)
     finally:

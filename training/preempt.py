@@ -6,6 +6,8 @@ requeued task, or the same command, resumes from it. A second signal stops at on
 
 A local pool's parent stops in its workers' place: it tells each worker (SIGTERM; workers ignore the
 terminal's SIGINT, so Ctrl-C reaches them once, through the parent), waits for their checkpoints and exits 2.
+A worker told between two labels starts no other one; a worker told while it saves a finished label finishes
+the save (a few seconds: killing it there would throw away the label's whole training and break the pool).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ NAMES = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT (Ctrl-C)"}
 _asked = 0  # the signal that asked this process to stop; 0: none
 _training = 0  # training loops running in this process: only they can stop at a step boundary
 _children: Callable[[], list[int]] | None = None  # a pool's workers, who stop in this process's place
+_parent = 0  # a pool worker's parent, which waits for the worker's answer to a stop request; 0: not a worker
 
 
 class Preempted(TrainingError):
@@ -44,6 +47,8 @@ def listen() -> None:
 def worker_signals() -> None:
     """A pool worker: SIGTERM (from its parent) stops it at a step boundary; the terminal's SIGINT is its
     parent's to handle, so one Ctrl-C is one request, not two."""
+    global _parent
+    _parent = os.getppid()
     listen()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -56,8 +61,13 @@ def _on_signal(signum: int, frame: object) -> None:
     if _children is not None:
         for pid in _children():
             _kill(pid, signal.SIGTERM)
-    elif not _training:
+    elif not _training and not _parent_waits():
         _stop_now(signum)
+
+
+def _parent_waits() -> bool:
+    """A worker whose parent is alive answers a stop request at its next label; an orphan stops at once."""
+    return _parent != 0 and os.getppid() == _parent
 
 
 def _stop_now(signum: int) -> None:
@@ -75,6 +85,8 @@ def _kill(pid: int, signum: int) -> None:
 
 @contextmanager
 def training() -> Iterator[None]:
+    """A stretch where a stop request waits: a training loop (which checkpoints at its next step) or the saving
+    of a label it has finished."""
     global _training
     _training += 1
     try:

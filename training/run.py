@@ -27,6 +27,7 @@ from registry.locks import exclusive
 from zoo.loading import save_generator
 from zoo.specs import builtin_spec
 
+from . import preempt
 from .checkpoint import load_checkpoint, save_checkpoint
 from .errors import EmptyLabel
 from .job import LabelJob
@@ -129,17 +130,29 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
         "net_config": net_cfg.to_json(),
         "warm_start": warm, "device": str(device), "images": len(images), "launcher": dataclasses.asdict(detect_rank()),
         "pid": os.getpid(), "host": socket.gethostname()})
-    ckpt_path = folder / CHECKPOINT
-    with open(folder / RUN_STATS, "a", encoding="utf-8") as stats:
-        def tick(line: dict) -> None:
-            line = {"label": unit.label, "time": round(time.time(), 3), **line}
-            stats.write(json.dumps(line) + "\n")
-            stats.flush()
-            if on_tick is not None:
-                on_tick(line)
+    # Held past the last step: a stop request that comes while the finished label is saved waits for the save
+    # (seconds) rather than throwing the whole run away.
+    with preempt.training():
+        ckpt_path = folder / CHECKPOINT
+        with open(folder / RUN_STATS, "a", encoding="utf-8") as stats:
+            def tick(line: dict) -> None:
+                line = {"label": unit.label, "time": round(time.time(), 3), **line}
+                stats.write(json.dumps(line) + "\n")
+                stats.flush()
+                if on_tick is not None:
+                    on_tick(line)
 
-        train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
-                    on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict(), unit.identity))
+            train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
+                        on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict(), unit.identity))
+        return _finish(unit, reg, folder, state, images=images, labels=labels, names=names, net_cfg=net_cfg,
+                       warm=warm, watch=watch, process_age=process_age, resumed_from=resumed_from)
+
+
+def _finish(unit: LabelJob, reg: LocalRegistry, folder: Path, state, *, images: torch.Tensor,
+            labels: torch.Tensor | None, names: tuple[str, ...], net_cfg, warm: dict | None, watch: Stopwatch,
+            process_age: float, resumed_from: int) -> LabelResult:
+    """The trained label's truncation choice, its generator file and timing; its checkpoint goes."""
+    job, cfg = unit.job, unit.job.config
     truncation, truncation_scores = None, None
     if cfg.truncation == "auto" and labels is None:
         from .truncation import choose_truncation, features_for  # the metrics stack, only where it is used
@@ -158,7 +171,7 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     atomic_write_json(folder / RUN_TIMING, {"process_age_at_label_start_s": process_age, **watch.seconds,
                                                "first_step_s": state.first_step_s,
                                                "train_s": round(state.seconds, 4), "steps": state.step})
-    ckpt_path.unlink(missing_ok=True)
+    (folder / CHECKPOINT).unlink(missing_ok=True)
     log.info("%s/%s trained: %d steps in %.1f s", job.dataset, unit.name, state.step, state.seconds)
     return LabelResult(unit.label, "trained", state.step, state.seconds, resumed_from)
 
