@@ -56,7 +56,7 @@ def test_the_dcgan_recipe_is_the_default_for_that_loss_and_flags_still_win(tmp_p
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in critic.modules())
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in build_critic(TrainConfig().net_config((1, 28, 28)))
                    .modules())
-    with pytest.raises(zoo.InvalidConfig, match="critic_norm: architecture 'resnet' offers 'none'"):
+    with pytest.raises(zoo.InvalidConfig, match="critic_norm: architecture 'resnet' offers 'none', 'layer'"):
         NetConfig(arch="resnet", resolution=32, channels=3, critic_norm="batch")
 
 

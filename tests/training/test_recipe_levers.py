@@ -176,8 +176,12 @@ def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refu
     with pytest.raises(InvalidTrainConfig, match="critic_norm: expected auto or a critic normalisation loss "
                        "'wgan-gp' with architecture 'dcgan' allows: none, layer"):
         TrainConfig(critic_norm="batch")
-    with pytest.raises(InvalidTrainConfig, match="architecture 'resnet' allows: none"):
-        TrainConfig(arch="resnet", critic_norm="layer")
+    with pytest.raises(InvalidTrainConfig, match="architecture 'resnet' allows: none, layer"):
+        TrainConfig(arch="resnet", critic_norm="batch")
+    resnet = build_critic(TrainConfig(arch="resnet", preset="tiny", critic_norm="layer").net_config((1, 28, 28)))
+    with torch.no_grad():  # the ResNet critic's layer norm: per image too
+        assert torch.allclose(resnet(x), torch.cat([resnet(x[i:i + 1]) for i in range(6)]), atol=1e-5)
+    assert sum(isinstance(m, torch.nn.GroupNorm) for m in resnet.modules()) == 5  # all but the image's own
     assert TrainConfig.for_loss("dcgan", critic_norm="layer").net_config((1, 28, 28)).critic_norm == "layer"
     assert TrainConfig.for_loss("dcgan").net_config((1, 28, 28)).critic_norm == "batch"  # auto: the loss's own
     job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731

@@ -37,8 +37,8 @@ def test_presets_scale_the_width_from_tiny_to_base():
 def test_config_json_round_trip_and_validation():
     cfg = NetConfig("resnet", 64, 3, latent_dim=32, width=16)
     assert NetConfig.from_json(cfg.to_json()) == cfg
-    with pytest.raises(InvalidConfig, match="no 28 px variant; expected one of 32, 64, 128"):
-        NetConfig("resnet", 28, 1)
+    with pytest.raises(InvalidConfig, match="no 48 px variant; expected one of 28, 32, 64, 128"):
+        NetConfig("resnet", 48, 1)
     with pytest.raises(InvalidConfig, match="channels: expected 1 or 3"):
         NetConfig("dcgan", 32, 2)
     with pytest.raises(InvalidConfig, match="unexpected fields depth"):
@@ -54,7 +54,7 @@ def test_architecture_registry_refuses_duplicates_and_suggests_names():
         nets.get("resnett")
 
 
-@pytest.mark.parametrize("arch,resolution", [("dcgan", 28), ("resnet", 32)])
+@pytest.mark.parametrize("arch,resolution", [("dcgan", 28), ("resnet", 28), ("resnet", 32)])
 def test_conditional_nets_take_the_label_and_refuse_to_run_without_it(arch, resolution):
     from zoo.errors import InvalidRequest
 

@@ -1,6 +1,8 @@
 """The residual generator and critic of the WGAN-GP paper (Gulrajani et al. 2017, CIFAR-10 model).
 
-32 px uses three up-blocks from 4x4, as in the paper; 64 and 128 px add one block per doubling.
+32 px uses three up-blocks from 4x4, as in the paper; 64 and 128 px add one block per doubling; 28 px
+(MNIST-like) starts from 7x7 and takes two. ``critic_norm="layer"`` puts layer norm (over channels and pixels of
+each image) before every activation of the critic's blocks, as Gulrajani et al.'s 64-px ResNet critic does.
 """
 from __future__ import annotations
 
@@ -30,23 +32,33 @@ class UpBlock(nn.Module):
         return h + self.skip(F.interpolate(x, scale_factor=2.0, mode="nearest"))
 
 
+def _norm(kind: str, c: int) -> nn.Module:
+    return nn.GroupNorm(1, c) if kind == "layer" else nn.Identity()
+
+
 class DownBlock(nn.Module):
-    def __init__(self, c_in: int, c_out: int, *, down: bool, first: bool = False) -> None:
+    def __init__(self, c_in: int, c_out: int, *, down: bool, first: bool = False, norm: str = "none") -> None:
         super().__init__()
         self.down, self.first = down, first
         self.conv1, self.conv2 = nn.Conv2d(c_in, c_out, 3, 1, 1), nn.Conv2d(c_out, c_out, 3, 1, 1)
         self.skip = nn.Conv2d(c_in, c_out, 1) if (down or c_in != c_out) else nn.Identity()
+        # The block's input is an image in the first block (nothing to normalise), features after it.
+        self.norm1, self.norm2 = (nn.Identity() if first else _norm(norm, c_in)), _norm(norm, c_out)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.conv2(F.relu(self.conv1(x if self.first else F.relu(x))))
+        h = self.conv2(F.relu(self.norm2(self.conv1(x if self.first else F.relu(self.norm1(x))))))
         s = x
         if self.down:
             h, s = F.avg_pool2d(h, 2), F.avg_pool2d(s, 2)
         return h + self.skip(s)
 
 
+def _start(cfg: NetConfig) -> int:
+    return 7 if cfg.resolution == 28 else 4
+
+
 def _n_blocks(cfg: NetConfig) -> int:
-    return int(math.log2(cfg.resolution // 4))
+    return int(math.log2(cfg.resolution // _start(cfg)))
 
 
 class ResNetGenerator(nn.Module):
@@ -54,7 +66,8 @@ class ResNetGenerator(nn.Module):
         super().__init__()
         self.latent_dim, w = cfg.latent_dim, cfg.width
         self.condition = LatentConditioning(cfg.num_classes, cfg.latent_dim)
-        self.project = nn.Sequential(nn.Linear(self.condition.out_dim, 4 * 4 * w), nn.Unflatten(1, (w, 4, 4)))
+        s = _start(cfg)
+        self.project = nn.Sequential(nn.Linear(self.condition.out_dim, s * s * w), nn.Unflatten(1, (w, s, s)))
         self.blocks = nn.Sequential(*[UpBlock(w, w) for _ in range(_n_blocks(cfg))])
         self.out = nn.Sequential(nn.BatchNorm2d(w), nn.ReLU(), nn.Conv2d(w, cfg.channels, 3, 1, 1), nn.Sigmoid())
 
@@ -65,10 +78,11 @@ class ResNetGenerator(nn.Module):
 class ResNetCritic(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
-        w, n_down = cfg.critic_channels, _n_blocks(cfg) - 1  # down to 8x8, then two plain blocks, as the paper
-        blocks = [DownBlock(cfg.channels, w, down=True, first=True)]
-        blocks += [DownBlock(w, w, down=True) for _ in range(n_down - 1)]
-        blocks += [DownBlock(w, w, down=False), DownBlock(w, w, down=False)]
+        # Down to twice the start size (8x8; 14x14 at 28 px), then two plain blocks, as the paper.
+        w, n_down, norm = cfg.critic_channels, _n_blocks(cfg) - 1, cfg.critic_norm
+        blocks = [DownBlock(cfg.channels, w, down=True, first=True, norm=norm)]
+        blocks += [DownBlock(w, w, down=True, norm=norm) for _ in range(n_down - 1)]
+        blocks += [DownBlock(w, w, down=False, norm=norm), DownBlock(w, w, down=False, norm=norm)]
         self.blocks = nn.Sequential(*blocks)
         self.head = ProjectionHead(cfg.num_classes, w)
 
@@ -78,6 +92,6 @@ class ResNetCritic(nn.Module):
 
 register(Architecture(
     name="resnet", generator=ResNetGenerator, critic=ResNetCritic,
-    resolutions=(32, 64, 128), base_width=128,
-    description="residual generator/critic of the WGAN-GP paper",
+    resolutions=(28, 32, 64, 128), base_width=128,
+    description="residual generator/critic of the WGAN-GP paper", critic_norms=("none", "layer"),
 ))
