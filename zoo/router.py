@@ -247,8 +247,7 @@ class Router:
             if n is not None and n != z.shape[0]:
                 raise InvalidRequest(f"n={n!r} but z has {z.shape[0]} rows; pass one or make them agree")
             n = z.shape[0]
-        if n is None:
-            n = 1
+        n = 1 if n is None else n
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.config.max_n:
             what = "images per label" if per_label else "images"
             raise InvalidRequest(f"n: expected {what} in 1..{self.config.max_n}, got {n!r}")
