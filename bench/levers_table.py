@@ -1,6 +1,7 @@
 """One table from every lever run in docs/levers*.json: each variant's intra-FID per seed, and its precision,
-recall and class consistency averaged over the seeds it was run with. A row is one variant at one budget on one
-CPU: sweeps on another CPU (bf16 on an Intel Xeon, fp32 on an AMD EPYC) buy other step counts and are never
+recall and class consistency averaged over the seeds it was run with. A variant run again with the same seed (the
+defaults, run beside every lever of a sweep) shows each run's intra-FID in its seed's cell and counts in the
+means. A row is one variant at one budget on one CPU: sweeps on another CPU (bf16 on an Intel Xeon, fp32 on an AMD EPYC) buy other step counts and are never
 merged with them. The steps column shows what those core-seconds bought on the machine of that day.
 
     python bench/levers_table.py docs > docs/levers-table.md
@@ -35,29 +36,29 @@ def _cpu(name: str) -> str:
 
 
 def table(folder: Path) -> str:
-    rows: dict[tuple[str, bool, str, float], dict[int, dict]] = defaultdict(dict)
+    rows: dict[tuple[str, bool, str, float], dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     runs = [{**json.loads(p.read_text()), "file": p.stem} for p in sorted(folder.glob("levers*.json"))]
     for run in runs:
         core_s = run["budget_per_label_s"] * len(run["labels"])
         for r in run["rows"]:
             key = (_name(r["variant"], run["file"]), bool(r.get("max_images")), _cpu(run["cpu"]), core_s)
-            rows[key][run.get("seed", 0)] = r
+            rows[key][run.get("seed", 0)].append(r)
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
              "Every variant of a sweep at the same core-seconds (10 labels, one core each), 500 samples per label, "
              "fmnistnet features. Sorted by data, CPU, budget, then mean intra-FID; lower is better. Compare rows of "
-             "one CPU and budget only.",
+             "one CPU and budget only. A variant run twice with one seed shows both runs (a / b).",
              "",
              "| variant | data | CPU | core-s | steps (median, seed 0) | intra-FID seed 0 | seed 1 | mean | precision | "
              "recall | class consistency |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
 
-    def mean(seeds: dict[int, dict], key: str) -> float:
-        return statistics.mean(r["overall"][key] for r in seeds.values())
+    def mean(seeds: dict[int, list[dict]], key: str) -> float:
+        return statistics.mean(r["overall"][key] for runs in seeds.values() for r in runs)
 
     for (variant, small, cpu, core_s), seeds in sorted(rows.items(), key=lambda kv: (
             kv[0][1], kv[0][2], kv[0][3], mean(kv[1], "intra_fid_fmnistnet"))):
-        fid = [f"{seeds[s]['overall']['intra_fid_fmnistnet']:.2f}" if s in seeds else "" for s in (0, 1)]
-        first = seeds[min(seeds)]
+        fid = [" / ".join(f"{r['overall']['intra_fid_fmnistnet']:.2f}" for r in seeds.get(s, [])) for s in (0, 1)]
+        first = seeds[min(seeds)][0]
         lines.append(f"| {variant} | {'500 / label' if small else 'all'} | {cpu} | {core_s:,.0f} | "
                      f"{statistics.median(first['steps']):,.0f} | "
                      f"{fid[0]} | {fid[1]} | "

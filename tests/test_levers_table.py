@@ -29,3 +29,12 @@ def test_seeds_of_one_cpu_share_a_row_and_other_cpus_get_their_own(tmp_path):
                     "0.500 | 0.900 |",
                     "| per-label defaults + critic layer norm | all | Intel Xeon | 60 | 900 | 1.25 | 1.75 | 1.50 | "
                     "0.800 | 0.500 | 0.900 |"]
+
+
+def test_a_variant_run_again_with_the_same_seed_keeps_both_runs(tmp_path):
+    """The defaults run beside every lever of a sweep: a later sweep's run must not replace an earlier one."""
+    _sweep(tmp_path, "levers-precision-layer", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
+    _sweep(tmp_path, "levers-precision-resnet", "Intel(R) Xeon(R) Processor", 0, 2.25, 800)
+    rows = [line for line in table(tmp_path).splitlines() if line.startswith("| per-label defaults + critic")]
+    assert rows == ["| per-label defaults + critic layer norm | all | Intel Xeon | 60 | 900 | 1.25 / 2.25 |  | 1.75 | "
+                    "0.800 | 0.500 | 0.900 |"]
