@@ -15,6 +15,7 @@ from torch import nn
 from .architectures import Architecture, register
 from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
+from .norms import critic_norm
 
 __all__ = ["DCGANGenerator", "DCGANCritic"]
 
@@ -48,10 +49,6 @@ class DCGANGenerator(nn.Module):
         return self.body(self.project(self.condition(z, y)))  # (B, latent) -> (B, C, H, W) in [0, 1]
 
 
-# One image's statistics only for "layer": GroupNorm with one group is layer norm over (C, H, W).
-_NORMS = {"batch": nn.BatchNorm2d, "layer": lambda c: nn.GroupNorm(1, c)}
-
-
 class DCGANCritic(nn.Module):
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
@@ -59,7 +56,7 @@ class DCGANCritic(nn.Module):
         chans = chans[::-1]  # widest resolution first
         layers: list[nn.Module] = [nn.Conv2d(cfg.channels, chans[0], 4, 2, 1), nn.LeakyReLU(0.2, True)]
         for c_in, c_out in zip(chans, chans[1:]):
-            norm = [_NORMS[cfg.critic_norm](c_out)] if cfg.critic_norm in _NORMS else []
+            norm = [m for m in (critic_norm(cfg.critic_norm, c_out),) if m is not None]
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), *norm, nn.LeakyReLU(0.2, True)]
         self.body = nn.Sequential(*layers)
         self.head = ProjectionHead(cfg.num_classes, chans[-1] * start**2)

@@ -15,6 +15,7 @@ from torch import nn
 from .architectures import Architecture, register
 from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
+from .norms import critic_norm
 
 __all__ = ["ResNetGenerator", "ResNetCritic"]
 
@@ -33,7 +34,7 @@ class UpBlock(nn.Module):
 
 
 def _norm(kind: str, c: int) -> nn.Module:
-    return nn.GroupNorm(1, c) if kind == "layer" else nn.Identity()
+    return critic_norm(kind, c) or nn.Identity()  # an Identity keeps no state: files without a norm load as before
 
 
 class DownBlock(nn.Module):
