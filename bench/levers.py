@@ -75,6 +75,7 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "latent 256": ("per-label WGAN-GP", {"latent_dim": 256}),
     "DiffAugment translation,cutout": ("per-label WGAN-GP", {"augment": "translation,cutout"}),
     "critic layer norm": ("per-label WGAN-GP", {"critic_norm": "layer"}),
+    "linear lr decay": ("per-label WGAN-GP", {"lr_decay": "linear"}),
     "ResNet family (28 px)": ("per-label WGAN-GP", {"arch": "resnet"}),
     "ResNet family (28 px), critic layer norm": ("per-label WGAN-GP", {"arch": "resnet", "critic_norm": "layer"}),
 }

@@ -22,10 +22,11 @@ PRECISIONS = ("auto", "fp32", "bf16")
 START_KINDS = ("unconditional", "conditional")
 TRUNCATIONS = ("none", "auto")
 CRITIC_NORMS = ("auto", "none", "layer", "batch")
+LR_DECAYS = ("none", "linear")
 LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
 # Fields added after the config's first format, at the value that does what every version before them did: a
 # config saved before a field existed is read with this value, whatever the field's default has become since.
-ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto"}
+ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto", "lr_decay": "none"}
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
@@ -71,6 +72,9 @@ class TrainConfig:
                      "(1e-4 in Gulrajani et al. 2017).")
     lr_d: float | None = _opt(None, "--lr-d", "Critic learning rate (default: --lr); another value gives two "
                               "time-scale updates (Heusel et al. 2017).", type=float)
+    lr_decay: str = _opt("none", "--lr-decay", "Learning-rate schedule of both nets: none (constant), or linear "
+                         "(down to 0 over each phase's budget, the shared start's and each label's, by seconds "
+                         "trained, as Gulrajani et al. decay theirs over iterations).", choices=LR_DECAYS)
     betas: tuple[float, float] = _opt((0.0, 0.9), "--betas", "Adam betas of both nets (Gulrajani et al.).",
                                       type=float, nargs=2)
     n_critic: int = _opt(2, "--n-critic", "Critic steps per generator step (5 in Gulrajani et al.).")
@@ -123,6 +127,7 @@ class TrainConfig:
             ("batch_size", _int(self.batch_size) and self.batch_size > 0, "a positive integer"),
             ("lr", self.lr > 0, "a positive number"),
             ("lr_d", self.lr_d is None or self.lr_d > 0, "None or a positive number"),
+            ("lr_decay", self.lr_decay in LR_DECAYS, f"one of {', '.join(LR_DECAYS)}"),
             ("betas", len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "two numbers in [0, 1)"),
             ("n_critic", _int(self.n_critic) and self.n_critic > 0, "a positive integer"),
             ("gp_weight", self.gp_weight >= 0, "a number >= 0"),

@@ -117,6 +117,14 @@ class _Step:
         self.loss = losses.get(cfg.loss)
         self.ema_params, self.g_params = list(state.G_ema.parameters()), list(G.parameters())
         self.buffer_pairs = list(zip(state.G_ema.buffers(), G.buffers()))
+        self.base_lrs = [(state.opt_g, cfg.lr), (state.opt_d, cfg.lr_d or cfg.lr)]
+
+    def schedule(self, progress: float) -> None:
+        """Both nets' learning rates at ``progress`` (0..1) of the phase: constant, or decayed linearly to 0."""
+        if self.cfg.lr_decay == "linear":
+            for opt, lr in self.base_lrs:
+                for group in opt.param_groups:
+                    group["lr"] = lr * max(0.0, 1.0 - progress)
 
     def critic_step(self, i: int) -> dict[str, torch.Tensor]:
         cfg, state, B = self.cfg, self.state, self.cfg.batch_size
@@ -188,6 +196,8 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     state.G.train(), state.D.train()
     with preempt.training():
         while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
+            # Progress by seconds trained (saved with a checkpoint, so a resumed run continues the same schedule).
+            step.schedule(max(state.seconds / deadline_s, state.step / cfg.max_steps if cfg.max_steps else 0.0))
             for i in range(cfg.n_critic):  # every critic step's values: with a lazy penalty only some carry "gp"
                 meters.add(**step.critic_step(i))
             meters.add(loss_g=step.generator_step())

@@ -191,3 +191,38 @@ def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refu
     assert TrainConfig.from_json(saved_before).net_config((1, 28, 28)).critic_norm == "none"  # read as it trained
     result = CliRunner().invoke(main, ["train", "digits", "--critic-norm", "group"])
     assert result.exit_code == 2 and "'auto', 'none', 'layer', 'batch'" in result.output
+
+
+def _lrs_used(state, cfg: TrainConfig) -> list[tuple[float, float]]:
+    """(generator lr, critic lr) at every generator step ``train_steps`` takes from ``state``."""
+    used: list[tuple[float, float]] = []
+    real_step = state.opt_g.step
+    state.opt_g.step = lambda: used.append((state.opt_g.param_groups[0]["lr"], state.opt_d.param_groups[0]["lr"])) \
+        or real_step()
+    data = torch.randint(0, 255, (64, 1, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    train_steps(state, data, cfg, deadline_s=600)
+    return used
+
+
+def test_linear_lr_decay_goes_down_to_zero_over_the_phase_and_resumes_on_schedule():
+    cfg = tiny(lr=4e-4, lr_d=8e-4, lr_decay="linear")
+    new = lambda: new_state(cfg, cfg.net_config((1, 28, 28)), seed=0, device=torch.device("cpu"))  # noqa: E731
+    at_once = _lrs_used(new(), cfg)
+    assert at_once == [pytest.approx((4e-4 * f, 8e-4 * f)) for f in (1.0, 0.75, 0.5, 0.25)]
+    # Progress is read from the state (steps, seconds trained: what a checkpoint restores), so a run resumed at
+    # step 2 goes on where the schedule was, not from the top.
+    resumed = new()
+    resumed.step = 2
+    assert _lrs_used(resumed, cfg) == at_once[2:]
+    assert _lrs_used(new(), dataclasses.replace(cfg, lr_decay="none")) == [(4e-4, 8e-4)] * 4
+
+
+def test_lr_decay_is_an_option_that_shapes_the_job_and_unknown_values_list_the_choices(tmp_path):
+    job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
+    assert "config.lr_decay" not in job(TrainConfig()).shaping()  # identities from before the option unchanged
+    assert job(TrainConfig()).differences(job(TrainConfig(lr_decay="linear"))) == ["config.lr_decay: <none> -> 'linear'"]
+    assert job(TrainConfig()).start_key() != job(TrainConfig(lr_decay="linear")).start_key()
+    with pytest.raises(InvalidTrainConfig, match="lr_decay: expected one of none, linear"):
+        TrainConfig(lr_decay="cosine")
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--lr-decay", "step", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and "'step' is not one of 'none', 'linear'" in res.output
