@@ -76,6 +76,7 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "DiffAugment translation,cutout": ("per-label WGAN-GP", {"augment": "translation,cutout"}),
     "critic layer norm": ("per-label WGAN-GP", {"critic_norm": "layer"}),
     "linear lr decay": ("per-label WGAN-GP", {"lr_decay": "linear"}),
+    "batch 64": ("per-label WGAN-GP", {"batch_size": 64}),
     "ResNet family (28 px)": ("per-label WGAN-GP", {"arch": "resnet"}),
     "ResNet family (28 px), critic layer norm": ("per-label WGAN-GP", {"arch": "resnet", "critic_norm": "layer"}),
 }

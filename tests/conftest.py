@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +19,13 @@ from zoo.specs import builtin_spec
 # `make test` sets this: there a component a test needs (SLURM, network namespaces, root) must be present, so
 # a machine where an install step broke fails instead of passing green with tests skipped. A hand-run pytest skips.
 COMPLETE = "WCGAN_ZOO_TESTS_COMPLETE"
+
+
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    # A suite started in the background (as CI starts it) inherits Ctrl-C ignored, and so would every process the
+    # tests start: a demo server told to stop by Ctrl-C would sit out the 15 s grace before being killed. Tests
+    # send their processes the signals a user would, so the suite runs with the terminal's default.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def requires(missing: str | None) -> pytest.MarkDecorator:
