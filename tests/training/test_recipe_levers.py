@@ -220,8 +220,9 @@ def test_linear_lr_decay_goes_down_to_zero_over_the_phase_and_resumes_on_schedul
 def test_lr_decay_is_an_option_that_shapes_the_job_and_unknown_values_list_the_choices(tmp_path):
     job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
     assert "config.lr_decay" not in job(TrainConfig()).shaping()  # identities from before the option unchanged
-    assert job(TrainConfig()).differences(job(TrainConfig(lr_decay="linear"))) == ["config.lr_decay: <none> -> 'linear'"]
-    assert job(TrainConfig()).start_key() != job(TrainConfig(lr_decay="linear")).start_key()
+    decayed = job(TrainConfig(lr_decay="linear"))
+    assert job(TrainConfig()).differences(decayed) == ["config.lr_decay: <none> -> 'linear'"]
+    assert job(TrainConfig()).start_key() != decayed.start_key()  # the start decays too, so it is another start
     with pytest.raises(InvalidTrainConfig, match="lr_decay: expected one of none, linear"):
         TrainConfig(lr_decay="cosine")
     res = CliRunner().invoke(main, ["train", "fashion-mnist", "--lr-decay", "step", "--out", str(tmp_path / "r")])
