@@ -120,11 +120,10 @@ class _Step:
         self.base_lrs = [(state.opt_g, cfg.lr), (state.opt_d, cfg.lr_d or cfg.lr)]
 
     def schedule(self, progress: float) -> None:
-        """Both nets' learning rates at ``progress`` (0..1) of the phase: constant, or decayed linearly to 0."""
-        if self.cfg.lr_decay == "linear":
-            for opt, lr in self.base_lrs:
-                for group in opt.param_groups:
-                    group["lr"] = lr * max(0.0, 1.0 - progress)
+        """Both nets' learning rates at ``progress`` (0..1) of the phase, decayed linearly to 0 (--lr-decay)."""
+        for opt, lr in self.base_lrs:
+            for group in opt.param_groups:
+                group["lr"] = lr * max(0.0, 1.0 - progress)
 
     def critic_step(self, i: int) -> dict[str, torch.Tensor]:
         cfg, state, B = self.cfg, self.state, self.cfg.batch_size
@@ -190,14 +189,15 @@ def train_steps(state: GanState, images: torch.Tensor, cfg: TrainConfig, *, dead
     batch of one label (measured for conditional starts, bench/conditional_start.py).
     """
     step, meters = _Step(state, images, labels, cfg, one_label_batches), _Meters()
+    decaying = cfg.lr_decay == "linear"  # constant rates (the default) cost the loop nothing
     start, base = time.monotonic(), state.seconds
     last_tick = last_ckpt = start
     step_at_tick = state.step
     state.G.train(), state.D.train()
     with preempt.training():
         while state.seconds < deadline_s and (cfg.max_steps is None or state.step < cfg.max_steps):
-            # Progress by seconds trained (saved with a checkpoint, so a resumed run continues the same schedule).
-            step.schedule(max(state.seconds / deadline_s, state.step / cfg.max_steps if cfg.max_steps else 0.0))
+            if decaying:  # progress by seconds trained (a checkpoint saves them: a resumed run keeps the schedule)
+                step.schedule(max(state.seconds / deadline_s, state.step / cfg.max_steps if cfg.max_steps else 0.0))
             for i in range(cfg.n_critic):  # every critic step's values: with a lazy penalty only some carry "gp"
                 meters.add(**step.critic_step(i))
             meters.add(loss_g=step.generator_step())
