@@ -9,6 +9,7 @@ variable, is an error naming the valid ones: a misspelt point would never fire a
 The points, where a real crash or pre-emption hurts most:
 
 - ``train-step``: between two training steps (checkpoints are behind, the generator is not written yet)
+- ``label-saved``: a label's generator is in the registry, its last checkpoint not yet removed
 - ``checkpoint-write``, ``generator-write``, ``extra-write``, ``index-write``: halfway through writing the
   temporary of a checkpoint, a generator, an extra (the shared warm start) or the index: a half file exists
 """
@@ -19,7 +20,7 @@ import signal
 
 __all__ = ["POINTS", "ENV", "ENV_LOG", "ENV_SIGNAL", "reached", "check_armed"]
 
-POINTS = ("train-step", "checkpoint-write", "generator-write", "extra-write", "index-write")
+POINTS = ("train-step", "label-saved", "checkpoint-write", "generator-write", "extra-write", "index-write")
 ENV, ENV_LOG, ENV_SIGNAL = "WCGAN_ZOO_FAULT", "WCGAN_ZOO_FAULT_LOG", "WCGAN_ZOO_FAULT_SIGNAL"
 SIGNALS = {"KILL": signal.SIGKILL, "TERM": signal.SIGTERM, "INT": signal.SIGINT}
 _seen: dict[str, int] = {}

@@ -22,7 +22,7 @@ from registry.layout import set_aside_path
 
 from .job import describe_differences
 
-__all__ = ["save_checkpoint", "load_checkpoint"]
+__all__ = ["save_checkpoint", "load_checkpoint", "made_under"]
 
 log = logging.getLogger(__name__)
 IDENTITY = "identity"  # the key of the JSON identity inside the checkpoint's dict
@@ -55,6 +55,16 @@ def load_checkpoint(path: Path, *, device: torch.device, identity: dict[str, Any
         _set_aside(path, f"it was made by another job ({'; '.join(diff)})")
         return None
     return {k: v for k, v in saved.items() if k != IDENTITY}
+
+
+def made_under(path: Path, identity: dict[str, Any]) -> bool:
+    """Whether ``path`` holds a readable checkpoint made under ``identity`` (nothing is moved or changed)."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - unreadable or gone: not this identity's
+        return False
+    recorded = saved.get(IDENTITY) if isinstance(saved, dict) else None
+    return isinstance(recorded, str) and json.loads(recorded) == json.loads(json.dumps(identity, sort_keys=True))
 
 
 def _set_aside(path: Path, why: str) -> None:

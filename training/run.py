@@ -20,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from registry import LocalRegistry
+from registry import LocalRegistry, faults
 from registry.atomic import atomic_write_json, remove_stale_temporaries
 from registry.layout import CHECKPOINT, LOCK, RUN_CONFIG, RUN_STATS, RUN_TIMING, replaced_stats_path
 from registry.locks import exclusive
@@ -28,7 +28,7 @@ from zoo.loading import save_generator
 from zoo.specs import builtin_spec
 
 from . import preempt
-from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, made_under, save_checkpoint
 from .errors import EmptyLabel
 from .job import LabelJob
 from .shard import detect_rank
@@ -54,8 +54,14 @@ class LabelResult:
 
 def already_done(unit: LabelJob) -> LabelResult | None:
     """The result of a unit whose generator the registry holds (and no --retrain): skipped; else None."""
-    if unit.job.retrain or not LocalRegistry.create(unit.job.registry).has(unit.job.dataset, unit.label):
+    reg = LocalRegistry.create(unit.job.registry)
+    if unit.job.retrain or not reg.has(unit.job.dataset, unit.label):
         return None
+    folder = reg.run_dir(unit.job.dataset, unit.label)
+    if (folder / CHECKPOINT).is_file():
+        with exclusive(folder / LOCK, wait=False) as held:  # one in training is left alone
+            if held:
+                _remove_finished_checkpoint(unit, reg)
     log.info("%s/%s is already in %s: skipped", unit.job.dataset, unit.name, unit.job.registry)
     return LabelResult(unit.label, "skipped")
 
@@ -72,11 +78,27 @@ def run_label(unit: LabelJob, on_tick: Tick | None = None) -> LabelResult:
             log.warning("%s/%s is being trained by another process: skipped here%s", dataset, unit.name,
                         ", its current file left as it is" if reg.has(dataset, unit.label) else "")
             return LabelResult(unit.label, "busy")
+        _remove_finished_checkpoint(unit, reg)
         if reg.has(dataset, unit.label) and not unit.job.retrain:  # finished by another process while we waited
             return LabelResult(unit.label, "skipped")
         for target in (reg.path_of(dataset, unit.label), folder / CHECKPOINT, folder / RUN_CONFIG):
             remove_stale_temporaries(target)
         return _train(unit, reg, folder, on_tick)
+
+
+def _remove_finished_checkpoint(unit: LabelJob, reg: LocalRegistry) -> None:
+    """A kill after a label's generator is saved and before its checkpoint goes leaves that checkpoint behind,
+    and nothing resumes a label that is done (a --retrain would resume it near its end). The caller holds the
+    label's lock. Only a checkpoint of this identity written before the generator is the finished run's; a newer
+    one is a --retrain run's progress and another identity's belongs to another job: both are kept."""
+    ckpt = reg.run_dir(unit.job.dataset, unit.label) / CHECKPOINT
+    try:
+        older = ckpt.stat().st_mtime_ns <= reg.path_of(unit.job.dataset, unit.label).stat().st_mtime_ns
+    except FileNotFoundError:
+        return
+    if older and made_under(ckpt, unit.identity):
+        ckpt.unlink()
+        log.info("%s/%s: removed the checkpoint its finished run left behind", unit.job.dataset, unit.name)
 
 
 def _load(unit: LabelJob, names: tuple[str, ...]) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -171,6 +193,7 @@ def _finish(unit: LabelJob, reg: LocalRegistry, folder: Path, state, *, images: 
     atomic_write_json(folder / RUN_TIMING, {"process_age_at_label_start_s": process_age, **watch.seconds,
                                                "first_step_s": state.first_step_s,
                                                "train_s": round(state.seconds, 4), "steps": state.step})
+    faults.reached("label-saved")
     (folder / CHECKPOINT).unlink(missing_ok=True)
     log.info("%s/%s trained: %d steps in %.1f s", job.dataset, unit.name, state.step, state.seconds)
     return LabelResult(unit.label, "trained", state.step, state.seconds, resumed_from)

@@ -1,7 +1,8 @@
-"""SIGKILL `zoo train` at named fault points (registry/faults.py): between steps, halfway through the temporary
-of a checkpoint, of a generator, of the shared warm start and of the index. Each test checks that the kill
-landed where it meant (the fault log, and the half temporary it leaves), that nothing half-written is visible
-and the registry verifies, then reruns the same command and checks that it resumed and finished cleanly."""
+"""SIGKILL `zoo train` at named fault points (registry/faults.py): between steps, after a label's file is saved
+and before its checkpoint goes, halfway through the temporary of a checkpoint, of a generator, of the shared warm
+start and of the index. Each test checks that the kill landed where it meant (the fault log, and the half
+temporary it leaves), that nothing half-written is visible and the registry verifies, then reruns the same
+command and checks that it resumed and finished cleanly, leaving no temporary and no checkpoint behind."""
 from __future__ import annotations
 
 import os
@@ -13,7 +14,7 @@ import pytest
 
 from registry import LocalRegistry, faults, verify
 from registry.index import all_generator_files
-from registry.layout import extras_dir, run_dir
+from registry.layout import CHECKPOINT, extras_dir, run_dir
 from zoo.loading import generator_from_file
 
 pytestmark = pytest.mark.slow
@@ -33,6 +34,7 @@ def temporaries(folder: Path, target: str) -> list[Path]:
 # point@n -> where its half temporary must be, and what must be (in)visible after the kill
 CASES = {
     "train-step@20": lambda out: (None, []),  # ~0.25 s into label 1 (12 ms a step idle): past its first checkpoint
+    "label-saved@1": lambda out: (None, [1]),  # label 1's file saved, its last checkpoint not yet removed
     "checkpoint-write@3": lambda out: ((run_dir(out, "fashion-mnist", 1), "checkpoint.pt"), []),
     "generator-write@2": lambda out: ((out / "fashion-mnist", "label-00002.safetensors"), [1]),
     "extra-write@1": lambda out: ((extras_dir(out, "fashion-mnist"), "warm-start-*.safetensors"), []),
@@ -65,3 +67,4 @@ def test_a_kill_at_a_named_point_loses_nothing_and_the_rerun_resumes(point: str,
     reg = LocalRegistry(out)
     assert reg.labels("fashion-mnist") == LABELS and verify(reg, load_check=generator_from_file).ok
     assert not list(out.rglob(".tmp-*")) and not list(out.rglob("*.held"))  # the rerun cleared the half files
+    assert not list(out.rglob(CHECKPOINT))  # and a finished label's leftover checkpoint
