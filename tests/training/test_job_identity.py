@@ -157,7 +157,7 @@ def test_job_options_beside_a_job_file_are_refused_in_one_line(tmp_path):
 
 
 def test_an_unknown_fault_point_is_an_error_naming_the_valid_ones(monkeypatch):
-    with pytest.raises(ValueError, match="expected one of train-step, checkpoint-write"):
+    with pytest.raises(ValueError, match="expected one of train-step, label-saved, checkpoint-write"):
         faults.reached("train-stp")
     monkeypatch.setenv(faults.ENV, "checkpoint-wirte@2")
     with pytest.raises(ValueError, match="point one of train-step"):
