@@ -20,7 +20,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from compare import CORES, DATASET, Run, score, train  # noqa: E402
+from compare import CORES, DATASET, STARTS, TUNED, Run, score, train  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 
@@ -79,6 +79,8 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "batch 64": ("per-label WGAN-GP", {"batch_size": 64}),
     "ResNet family (28 px)": ("per-label WGAN-GP", {"arch": "resnet"}),
     "ResNet family (28 px), critic layer norm": ("per-label WGAN-GP", {"arch": "resnet", "critic_norm": "layer"}),
+    # The target a lever must reach, run beside it: the comparison's best per-label DC-GAN (tuned, shared start).
+    "per-label DC-GAN lr 2e-4, batch 32, warm start 0.2": ("per-label DC-GAN", {**TUNED["per-label DC-GAN"], **STARTS["shared start"]}),
 }
 KEYS = ["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 

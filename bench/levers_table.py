@@ -23,8 +23,10 @@ KEYS = ["precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"
 def _name(variant: str, file: str = "") -> str:
     variant = variant.strip()
     if file.startswith("levers-precision"):  # each lever against the default recipe of that day, run beside it
-        return ("per-label defaults of the precision sweep (lr 3e-4, batch 32, n_critic 2, gp every 4, warm start "
-                "0.2)" if variant == "default recipe" else f"per-label defaults + {variant}")
+        if variant == "default recipe":
+            return ("per-label defaults of the precision sweep (lr 3e-4, batch 32, n_critic 2, gp every 4, warm start "
+                    "0.2)")
+        return variant if variant.startswith("per-label ") else f"per-label defaults + {variant}"  # an arm, a lever
     if variant.startswith("+ "):  # a row relative to the one above it in the first sweep
         variant = "per-label lr 2e-4, batch 32, n_critic 2, " + variant[2:]
     return RENAMED.get(variant, variant)

@@ -38,3 +38,13 @@ def test_a_variant_run_again_with_the_same_seed_keeps_both_runs(tmp_path):
     rows = [line for line in table(tmp_path).splitlines() if line.startswith("| per-label defaults + critic")]
     assert rows == ["| per-label defaults + critic layer norm | all | Intel Xeon | 60 | 900 | 1.25 / 2.25 |  | 1.75 | "
                     "0.800 | 0.500 | 0.900 |"]
+
+
+def test_a_reference_arm_run_beside_the_levers_keeps_its_own_name(tmp_path):
+    """The per-label DC-GAN run beside the levers is the target they are measured against, not a lever."""
+    _sweep(tmp_path, "levers-precision-target", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
+    data = json.loads((tmp_path / "levers-precision-target.json").read_text())
+    data["rows"][0]["variant"] = "per-label DC-GAN lr 2e-4, batch 32, warm start 0.2"
+    (tmp_path / "levers-precision-target.json").write_text(json.dumps(data))
+    (row,) = [line for line in table(tmp_path).splitlines() if "DC-GAN" in line]
+    assert row.startswith("| per-label DC-GAN lr 2e-4, batch 32, warm start 0.2 | all | Intel Xeon | 60 | 900 |")
