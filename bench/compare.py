@@ -148,26 +148,50 @@ def reused_results(run: Run, labels: tuple[int, ...], preset: str) -> dict:
             "pool_wall_seconds": None, "reused_from": str(run.root)}
 
 
+def interleaved(per_run: list[list[LabelJob]]) -> list[LabelJob]:
+    """The units of every run in the order the pool takes them: longest first, and among equals one unit of each
+    run in turn (label 0 of every run, then label 1, ...). A shared machine slows down and speeds up by the
+    minute (a 2x slower window, seen here); run by run, such a window would fall on one arm's labels only and
+    its core-seconds would buy that arm fewer steps. In turn, every arm's units share every window."""
+    ranked = [(-unit.job.config.budget_s * len(unit.wanted), i, r, unit)
+              for r, units in enumerate(per_run) for i, unit in enumerate(units)]
+    return [unit for *_, unit in sorted(ranked, key=lambda t: t[:3])]
+
+
+def stolen_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of the machine's CPU time the hypervisor gave to others between two ``/proc/stat`` readings
+    (its "steal" column): core-seconds of wall-clock that bought no computing here. None off Linux."""
+    if before is None or after is None:
+        return None
+    spent = [b - a for a, b in zip(before, after)]
+    return round(spent[7] / max(1, sum(spent)), 3)
+
+
+def proc_stat() -> list[int] | None:
+    try:
+        return [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, dict]:
-    """Every single-thread unit in one pool of CORES processes (longest first), then the 2-thread one."""
+    """Every single-thread unit in one pool of CORES processes (``interleaved``), then the 2-thread one."""
     reused = {run.root: reused_results(run, labels, preset) for run in runs if run.reused}  # checked first
-    units: list[LabelJob] = []
-    for run in runs:
-        if run.framing == "core-seconds" and not run.reused:
-            units += run.job(labels, preset).label_jobs()
-    units.sort(key=lambda u: -u.job.config.budget_s * len(u.wanted))
-    t0 = time.monotonic()
+    units = interleaved([run.job(labels, preset).label_jobs() for run in runs
+                         if run.framing == "core-seconds" and not run.reused])
+    t0, stat0 = time.monotonic(), proc_stat()
     results = {run.root: [] for run in runs if not run.reused}
     for unit, result in zip(units, train_jobs(units, workers=CORES, progress=None)):
         results[Path(unit.job.registry)].append(result)
-    pool_wall = time.monotonic() - t0
+    pool_wall, stolen = time.monotonic() - t0, stolen_share(stat0, proc_stat())
     torch.set_num_threads(CORES)
     for run in runs:
         if run.framing == "wall-clock":
             results[run.root] = train_jobs(run.job(labels, preset).label_jobs(), workers=1, progress=None)
     torch.set_num_threads(1)
     done = {root: {"steps": [r.steps for r in rs], "seconds": [round(r.seconds, 1) for r in rs],
-                   "pool_wall_seconds": round(pool_wall, 1)} for root, rs in results.items()}
+                   "pool_wall_seconds": round(pool_wall, 1), "pool_stolen_share": stolen}
+            for root, rs in results.items()}
     return {**done, **reused}
 
 

@@ -80,7 +80,8 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "ResNet family (28 px)": ("per-label WGAN-GP", {"arch": "resnet"}),
     "ResNet family (28 px), critic layer norm": ("per-label WGAN-GP", {"arch": "resnet", "critic_norm": "layer"}),
     # The target a lever must reach, run beside it: the comparison's best per-label DC-GAN (tuned, shared start).
-    "per-label DC-GAN lr 2e-4, batch 32, warm start 0.2": ("per-label DC-GAN", {**TUNED["per-label DC-GAN"], **STARTS["shared start"]}),
+    "per-label DC-GAN lr 2e-4, batch 32, warm start 0.2": ("per-label DC-GAN",
+                                                           {**TUNED["per-label DC-GAN"], **STARTS["shared start"]}),
 }
 KEYS = ["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 
@@ -118,11 +119,15 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     name = ("levers-precision" if args.precision else "levers-small-data" if args.small_data else "levers") + (f"-seed{args.seed}" if args.seed else "") + (f"-{args.tag}" if args.tag else "")
     (args.out / f"{name}.json").write_text(json.dumps(out, indent=1))
+    stolen = rows[0].get("pool_stolen_share") if rows else None
     lines = [f"{len(labels)} labels x {args.budget:g} s = {args.budget * len(labels):g} core-seconds per variant; "
-             f"{args.n} samples per label; {cpu_name()}, {CORES} cores.", "",
-             "| variant | steps (median) | " + " | ".join(k.replace("_fmnistnet", "") for k in KEYS) + " |",
+             f"{args.n} samples per label; {cpu_name()}, {CORES} cores"
+             + (f"; the hypervisor took {stolen:.0%} of the CPU time while they trained" if stolen is not None else "")
+             + ".", "",
+             "| variant | steps (median, min-max) | " + " | ".join(k.replace("_fmnistnet", "") for k in KEYS) + " |",
              "|" + " --- |" * (2 + len(KEYS))]
-    lines += [f"| {r['variant'].strip()} | {statistics.median(r['steps']):,.0f} | "
+    lines += [f"| {r['variant'].strip()} | {statistics.median(r['steps']):,.0f} "
+              f"({min(r['steps']):,}-{max(r['steps']):,}) | "
               + " | ".join(f"{r['overall'][k]:.3f}" for k in KEYS) + " |" for r in rows]
     (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
