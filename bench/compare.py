@@ -190,6 +190,7 @@ def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, d
             results[run.root] = train_jobs(run.job(labels, preset).label_jobs(), workers=1, progress=None)
     torch.set_num_threads(1)
     done = {root: {"steps": [r.steps for r in rs], "seconds": [round(r.seconds, 1) for r in rs],
+                   "cpu_seconds": [round(r.cpu_seconds, 1) for r in rs],
                    "pool_wall_seconds": round(pool_wall, 1), "pool_stolen_share": stolen}
             for root, rs in results.items()}
     return {**done, **reused}

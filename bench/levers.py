@@ -124,10 +124,11 @@ def main() -> None:
              f"{args.n} samples per label; {cpu_name()}, {CORES} cores"
              + (f"; the hypervisor took {stolen:.0%} of the CPU time while they trained" if stolen is not None else "")
              + ".", "",
-             "| variant | steps (median, min-max) | " + " | ".join(k.replace("_fmnistnet", "") for k in KEYS) + " |",
-             "|" + " --- |" * (2 + len(KEYS))]
+             "| variant | steps (median, min-max) | CPU s a label got (median) | "
+             + " | ".join(k.replace("_fmnistnet", "") for k in KEYS) + " |",
+             "|" + " --- |" * (3 + len(KEYS))]
     lines += [f"| {r['variant'].strip()} | {statistics.median(r['steps']):,.0f} "
-              f"({min(r['steps']):,}-{max(r['steps']):,}) | "
+              f"({min(r['steps']):,}-{max(r['steps']):,}) | {statistics.median(r['cpu_seconds']):.1f} | "
               + " | ".join(f"{r['overall'][k]:.3f}" for k in KEYS) + " |" for r in rows]
     (args.out / f"{name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

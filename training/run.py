@@ -50,6 +50,8 @@ class LabelResult:
     steps: int = 0
     seconds: float = 0.0
     resumed_from: int = 0  # generator steps restored from a checkpoint
+    cpu_seconds: float = 0.0  # CPU time this process got in the training loop (less than ``seconds`` on a busy
+    #                           or oversubscribed machine: what a wall-clock budget actually bought)
 
 
 def already_done(unit: LabelJob) -> LabelResult | None:
@@ -164,15 +166,18 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
                 if on_tick is not None:
                     on_tick(line)
 
+            cpu_start = time.process_time()
             train_steps(state, images, cfg, deadline_s=deadline, labels=labels, on_tick=tick,
                         on_checkpoint=lambda s: save_checkpoint(ckpt_path, s.state_dict(), unit.identity))
+            cpu_seconds = time.process_time() - cpu_start
         return _finish(unit, reg, folder, state, images=images, labels=labels, names=names, net_cfg=net_cfg,
-                       warm=warm, watch=watch, process_age=process_age, resumed_from=resumed_from)
+                       warm=warm, watch=watch, process_age=process_age, resumed_from=resumed_from,
+                       cpu_seconds=cpu_seconds)
 
 
 def _finish(unit: LabelJob, reg: LocalRegistry, folder: Path, state, *, images: torch.Tensor,
             labels: torch.Tensor | None, names: tuple[str, ...], net_cfg, warm: dict | None, watch: Stopwatch,
-            process_age: float, resumed_from: int) -> LabelResult:
+            process_age: float, resumed_from: int, cpu_seconds: float) -> LabelResult:
     """The trained label's truncation choice, its generator file and timing; its checkpoint goes."""
     job, cfg = unit.job, unit.job.config
     truncation, truncation_scores = None, None
@@ -192,11 +197,12 @@ def _finish(unit: LabelJob, reg: LocalRegistry, folder: Path, state, *, images: 
                        truncation_scores=truncation_scores)
     atomic_write_json(folder / RUN_TIMING, {"process_age_at_label_start_s": process_age, **watch.seconds,
                                                "first_step_s": state.first_step_s,
-                                               "train_s": round(state.seconds, 4), "steps": state.step})
+                                               "train_s": round(state.seconds, 4),
+                                               "train_cpu_s": round(cpu_seconds, 4), "steps": state.step})
     faults.reached("label-saved")
     (folder / CHECKPOINT).unlink(missing_ok=True)
     log.info("%s/%s trained: %d steps in %.1f s", job.dataset, unit.name, state.step, state.seconds)
-    return LabelResult(unit.label, "trained", state.step, state.seconds, resumed_from)
+    return LabelResult(unit.label, "trained", state.step, state.seconds, resumed_from, cpu_seconds)
 
 
 def ensure_writable(root: str | os.PathLike[str]) -> None:

@@ -59,6 +59,11 @@ def test_a_budget_ends_with_a_saved_loadable_generator_and_its_record(tmp_path):
     assert len(lines) >= 3 and {"step", "seconds", "wasserstein", "loss_g"} <= lines[-1].keys()
     assert any("gp" in line for line in lines)  # logged on the ticks with a penalised step (every 4th, lazily)
     assert not (run_dir(tmp_path, "fashion-mnist", 8) / "checkpoint.pt").exists()
+    timing = json.loads((run_dir(tmp_path, "fashion-mnist", 8) / "timing.json").read_text())
+    # The CPU time the loop got: at most its wall-clock times its threads, and on an idle machine most of it.
+    torch_threads = torch.get_num_threads()
+    assert 0.2 * res.seconds < res.cpu_seconds == pytest.approx(timing["train_cpu_s"], abs=1e-3)
+    assert res.cpu_seconds < res.seconds * torch_threads + 0.5
     assert run_label(one_label("fashion-mnist", 8, tmp_path, tiny(budget_s=2.0))).status == "skipped"
 
 
