@@ -50,8 +50,8 @@ class LabelResult:
     steps: int = 0
     seconds: float = 0.0
     resumed_from: int = 0  # generator steps restored from a checkpoint
-    cpu_seconds: float = 0.0  # CPU time this process got in the training loop (less than ``seconds`` on a busy
-    #                           or oversubscribed machine: what a wall-clock budget actually bought)
+    cpu_seconds: float = 0.0  # CPU time this process got in the training loop: below ``seconds`` when other
+    #                           processes share its cores (a host's contention below the hypervisor does not show)
 
 
 def already_done(unit: LabelJob) -> LabelResult | None:
