@@ -45,12 +45,11 @@ def load_checkpoint(path: Path, *, device: torch.device, identity: dict[str, Any
     except Exception as e:  # noqa: BLE001 - a damaged checkpoint costs progress, never the run
         _set_aside(path, f"it cannot be read ({str(e).splitlines()[0][:200]})")
         return None
-    recorded = saved.get(IDENTITY) if isinstance(saved, dict) else None
-    if not isinstance(recorded, str):
+    before = _recorded_identity(saved)
+    if before is None:
         _set_aside(path, "it carries no job identity (made by an older version)")
         return None
-    before = json.loads(recorded)
-    if before != json.loads(json.dumps(identity, sort_keys=True)):
+    if before != _as_saved(identity):
         diff = describe_differences(before, json.loads(json.dumps(identity)))
         _set_aside(path, f"it was made by another job ({'; '.join(diff)})")
         return None
@@ -63,8 +62,18 @@ def made_under(path: Path, identity: dict[str, Any]) -> bool:
         saved = torch.load(path, map_location="cpu", weights_only=True)
     except Exception:  # noqa: BLE001 - unreadable or gone: not this identity's
         return False
+    recorded = _recorded_identity(saved)
+    return recorded is not None and recorded == _as_saved(identity)
+
+
+def _recorded_identity(saved: Any) -> dict[str, Any] | None:
     recorded = saved.get(IDENTITY) if isinstance(saved, dict) else None
-    return isinstance(recorded, str) and json.loads(recorded) == json.loads(json.dumps(identity, sort_keys=True))
+    return json.loads(recorded) if isinstance(recorded, str) else None
+
+
+def _as_saved(identity: dict[str, Any]) -> dict[str, Any]:
+    """The identity as a checkpoint's JSON gives it back (tuples as lists), to compare with what one recorded."""
+    return json.loads(json.dumps(identity, sort_keys=True))
 
 
 def _set_aside(path: Path, why: str) -> None:
