@@ -20,13 +20,24 @@ RENAMED = {"per-label defaults": "per-label lr 1e-4, batch 64, n_critic 5 (Gulra
 KEYS = ["precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 
 
-def _name(variant: str, file: str = "") -> str:
+# The default recipe of the precision sweeps before their rows recorded the whole config (bench/levers.py).
+SWEEP_DEFAULTS = {"lr": 3e-4, "batch_size": 32, "n_critic": 2, "gp_every": 4, "warm_start": 0.2}
+
+
+def _sci(x: float) -> str:
+    """3e-4, as the docs write a learning rate."""
+    return f"{x:.0e}".replace("e-0", "e-")
+
+
+def _name(variant: str, file: str = "", config: dict | None = None) -> str:
     variant = variant.strip()
     if file.startswith("levers-precision"):  # each lever against the default recipe of that day, run beside it
         if variant == "default recipe":
-            return ("per-label defaults of the precision sweep (lr 3e-4, batch 32, n_critic 2, gp every 4, warm start "
-                    "0.2)")
-        return variant if variant.startswith("per-label ") else f"per-label defaults + {variant}"  # an arm, a lever
+            c = {**SWEEP_DEFAULTS, **{k: v for k, v in (config or {}).items() if k in SWEEP_DEFAULTS}}
+            return (f"per-label defaults of the precision sweep (lr {_sci(c['lr'])}, batch {c['batch_size']}, n_critic "
+                    f"{c['n_critic']}, gp every {c['gp_every']}, warm start {c['warm_start']:g})")
+        arm = variant.startswith(("per-label ", "conditional "))
+        return variant if arm else f"per-label defaults + {variant}"  # an arm, or a lever over the defaults
     if variant.startswith("+ "):  # a row relative to the one above it in the first sweep
         variant = "per-label lr 2e-4, batch 32, n_critic 2, " + variant[2:]
     return RENAMED.get(variant, variant)
@@ -43,7 +54,7 @@ def table(folder: Path) -> str:
     for run in runs:
         core_s = run["budget_per_label_s"] * len(run["labels"])
         for r in run["rows"]:
-            key = (_name(r["variant"], run["file"]), bool(r.get("max_images")), _cpu(run["cpu"]), core_s)
+            key = (_name(r["variant"], run["file"], r.get("config")), bool(r.get("max_images")), _cpu(run["cpu"]), core_s)
             rows[key][run.get("seed", 0)].append(r)
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
              "Every variant of a sweep at the same core-seconds (10 labels, one core each), 500 samples per label, "

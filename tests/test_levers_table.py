@@ -48,3 +48,29 @@ def test_a_reference_arm_run_beside_the_levers_keeps_its_own_name(tmp_path):
     (tmp_path / "levers-precision-target.json").write_text(json.dumps(data))
     (row,) = [line for line in table(tmp_path).splitlines() if "DC-GAN" in line]
     assert row.startswith("| per-label DC-GAN lr 2e-4, batch 32, warm start 0.2 | all | Intel Xeon | 60 | 900 |")
+
+
+def _rename(folder: Path, name: str, variant: str, config: dict | None = None) -> None:
+    data = json.loads((folder / f"{name}.json").read_text())
+    data["rows"][0]["variant"] = variant
+    if config is not None:
+        data["rows"][0]["config"] = config
+    (folder / f"{name}.json").write_text(json.dumps(data))
+
+
+def test_the_default_recipe_row_is_named_by_the_config_it_recorded(tmp_path):
+    """Once the defaults move, a sweep's 'default recipe' is another recipe: its row says which one it trained."""
+    _sweep(tmp_path, "levers-precision-old", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
+    _rename(tmp_path, "levers-precision-old", "default recipe")  # recorded no config: the sweeps' old defaults
+    _sweep(tmp_path, "levers-precision-new", "Intel(R) Xeon(R) Processor", 0, 1.0, 1200)
+    _rename(tmp_path, "levers-precision-new", "default recipe", {"lr": 3e-4, "batch_size": 32, "n_critic": 1,
+                                                                 "gp_every": 4, "warm_start": 0.2, "seed": 0})
+    names = [line.split(" | ")[0][2:] for line in table(tmp_path).splitlines() if "defaults of" in line]
+    sweep = "per-label defaults of the precision sweep (lr 3e-4, batch 32, n_critic {}, gp every 4, warm start 0.2)"
+    assert names == [sweep.format(1), sweep.format(2)]
+
+
+def test_a_conditional_arm_beside_the_levers_is_not_a_lever_of_the_per_label_defaults(tmp_path):
+    _sweep(tmp_path, "levers-precision-cond", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
+    _rename(tmp_path, "levers-precision-cond", "conditional WGAN-GP tuned, n_critic 1")
+    assert "| conditional WGAN-GP tuned, n_critic 1 | all | Intel Xeon |" in table(tmp_path)
