@@ -77,7 +77,8 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "critic layer norm": ("per-label WGAN-GP", {"critic_norm": "layer"}),
     "linear lr decay": ("per-label WGAN-GP", {"lr_decay": "linear"}),
     "batch 64": ("per-label WGAN-GP", {"batch_size": 64}),
-    "n_critic 1": ("per-label WGAN-GP", {"n_critic": 1}),  # the DC-GAN's step count per core-second, with WGAN-GP
+    "n_critic 1": ("per-label WGAN-GP", {"n_critic": 1}),  # the DC-GAN's step count per core-second (the default since)
+    "n_critic 2 (the defaults before)": ("per-label WGAN-GP", {"n_critic": 2}),
     "ResNet family (28 px)": ("per-label WGAN-GP", {"arch": "resnet"}),
     "ResNet family (28 px), critic layer norm": ("per-label WGAN-GP", {"arch": "resnet", "critic_norm": "layer"}),
     # The target a lever must reach, run beside it: the comparison's best per-label DC-GAN (tuned, shared start),

@@ -77,7 +77,8 @@ class TrainConfig:
                          "trained, as Gulrajani et al. decay theirs over iterations).", choices=LR_DECAYS)
     betas: tuple[float, float] = _opt((0.0, 0.9), "--betas", "Adam betas of both nets (Gulrajani et al.).",
                                       type=float, nargs=2)
-    n_critic: int = _opt(2, "--n-critic", "Critic steps per generator step (5 in Gulrajani et al.).")
+    n_critic: int = _opt(1, "--n-critic", "Critic steps per generator step (5 in Gulrajani et al.; 1 here: at "
+                          "equal core-seconds the generator gets more steps, docs/comparison.md).")
     gp_weight: float = _opt(10.0, "--gp-weight", "Gradient-penalty weight lambda (Gulrajani et al.).")
     gp_every: int = _opt(4, "--gp-every", "Apply the gradient penalty on every k-th critic step only, weighted "
                          "by k (lazy regularisation, Karras et al. 2020): cheaper critic steps.")
