@@ -59,7 +59,9 @@ def table(folder: Path) -> str:
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
              "Every variant of a sweep at the same core-seconds (10 labels, one core each), 500 samples per label, "
              "fmnistnet features. Sorted by data, CPU, budget, then mean intra-FID; lower is better. Compare rows of "
-             "one CPU and budget only. A variant run twice with one seed shows both runs (a / b).",
+             "one CPU and budget only. A variant run twice with one seed shows both runs (a / b). The defaults' row pools "
+             "the run beside every lever, on days when the host's speed differed by up to 2x: judge a lever against "
+             "the defaults' run beside it (docs/interleaved.md, docs/comparison.md), not against the pooled mean.",
              "",
              "| variant | data | CPU | core-s | steps (median, seed 0) | intra-FID seed 0 | seed 1 | mean | precision | "
              "recall | class consistency |",
