@@ -20,6 +20,6 @@ $ZOO registry reindex zoo/pretrained
 mkdir -p docs
 $ZOO grid fashion-mnist -n 10 --seed 0 -r zoo/pretrained -o docs/fashion-mnist-grid.png
 # docs/compare.md comes from `make compare` (bench/compare.py --out docs), docs/levers-table.md from
-# bench/levers_table.py, docs/interleaved-600.md written from docs/levers-precision*-600i.md (bench/levers.py),
+# bench/levers_table.py, docs/interleaved.md written from docs/levers-precision*-{600i,2400i}.md (bench/levers.py),
 # docs/bundled-before-after.md from scripts/metrics_side_by_side.py (old vs new bundle)
-$ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png $(for f in docs/compare.md docs/interleaved-600.md docs/levers-table.md docs/bundled-before-after.md; do [ -f $f ] && echo --section $f; done)
+$ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png $(for f in docs/compare.md docs/interleaved.md docs/levers-table.md docs/bundled-before-after.md; do [ -f $f ] && echo --section $f; done)
