@@ -54,7 +54,8 @@ def table(folder: Path) -> str:
     for run in runs:
         core_s = run["budget_per_label_s"] * len(run["labels"])
         for r in run["rows"]:
-            key = (_name(r["variant"], run["file"], r.get("config")), bool(r.get("max_images")), _cpu(run["cpu"]), core_s)
+            name = _name(r["variant"], run["file"], r.get("config"))
+            key = (name, bool(r.get("max_images")), _cpu(run["cpu"]), core_s)
             rows[key][run.get("seed", 0)].append(r)
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
              "Every variant of a sweep at the same core-seconds (10 labels, one core each), 500 samples per label, "
