@@ -78,7 +78,8 @@ class TrainConfig:
     betas: tuple[float, float] = _opt((0.0, 0.9), "--betas", "Adam betas of both nets (Gulrajani et al.).",
                                       type=float, nargs=2)
     n_critic: int = _opt(1, "--n-critic", "Critic steps per generator step (5 in Gulrajani et al.; 1 here: at "
-                          "equal core-seconds the generator gets more steps, docs/comparison.md).")
+                          "equal core-seconds the generator gets more steps, docs/comparison.md; 2 with --mode "
+                          "conditional, its measured best).")
     gp_weight: float = _opt(10.0, "--gp-weight", "Gradient-penalty weight lambda (Gulrajani et al.).")
     gp_every: int = _opt(4, "--gp-every", "Apply the gradient penalty on every k-th critic step only, weighted "
                          "by k (lazy regularisation, Karras et al. 2020): cheaper critic steps.")
@@ -154,9 +155,10 @@ class TrainConfig:
     @classmethod
     def for_loss(cls, loss: str = "wgan-gp", *, mode: str = "per-label", **fields: Any) -> TrainConfig:
         """The config of ``loss`` trained in ``mode`` with their recipes' defaults (the loss's ``recipe``,
-        ``MODE_RECIPES``), then ``fields`` on top."""
-        recipe = losses.get(loss).recipe if loss in losses.names() else {}  # an unknown one is refused below
-        return cls(loss=loss, **{**recipe, **MODE_RECIPES.get(mode, {}), **fields})
+        ``MODE_RECIPES``, the loss's recipe for that mode), then ``fields`` on top."""
+        known = losses.get(loss) if loss in losses.names() else None  # an unknown one is refused below
+        recipe = {**known.recipe, **MODE_RECIPES.get(mode, {}), **known.mode_recipes.get(mode, {})} if known else {}
+        return cls(loss=loss, **{**recipe, **fields})
 
     def net_config(self, image_shape: tuple[int, int, int]) -> NetConfig:
         cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],

@@ -25,6 +25,11 @@ def test_train_config_defaults_are_the_measured_recipe_and_round_trip():
     assert TrainConfig.for_loss(mode="conditional").warm_start == 0.0
     assert TrainConfig.for_loss("dcgan").warm_start == 0.0
     assert TrainConfig.for_loss(mode="conditional", warm_start=0.3).warm_start == 0.3  # explicit wins (refused)
+    # The conditional model's own measured best (docs/comparison.md), over the per-label defaults; explicit wins.
+    cond = TrainConfig.for_loss(mode="conditional")
+    assert (cond.lr, cond.n_critic, cond.batch_size, cond.gp_every) == (2e-4, 2, 32, 4)
+    assert TrainConfig.for_loss(mode="conditional", n_critic=1).n_critic == 1
+    assert TrainConfig.for_loss("dcgan", mode="conditional").n_critic == 1  # a mode recipe is its loss's own
     assert TrainConfig.from_json(cfg.to_json()) == cfg
     with pytest.raises(InvalidTrainConfig, match="TrainConfig.arch: expected one of dcgan, resnet"):
         TrainConfig(arch="vit")

@@ -1,5 +1,6 @@
 """The adversarial losses a generator can be trained with, by name: each is one module of this package that
-registers a ``Loss`` (its functions, its recipe defaults, its critic's normalisation and the stats it logs).
+registers a ``Loss`` (its functions, its recipe defaults in each training mode, its critic's normalisation and the
+stats it logs).
 Adding a loss is one new module here (every module of the package is imported); nothing else names a loss.
 
     from training import losses
@@ -32,6 +33,9 @@ class Loss:
     generator_loss: Callable[[torch.Tensor], torch.Tensor]  # the critic's scores of the fakes (B,) -> loss
     stats: tuple[tuple[str, str], ...]  # the logged values a plot shows: (key, title), generator loss included
     recipe: dict[str, Any] = field(default_factory=dict)  # TrainConfig defaults this loss trains with
+    # What changes in a training mode (e.g. "conditional": the one-model baseline), over ``recipe``: a mode's best
+    # measured settings need not be the per-label ones.
+    mode_recipes: dict[str, dict[str, Any]] = field(default_factory=dict)
     critic_norm: str | None = None  # the critic's normalisation when the architecture's default does not fit
     # The normalisations its critic may have: batch norm mixes the images of a batch, so a loss whose penalty is
     # per image (WGAN-GP's gradient penalty) does not take it.
