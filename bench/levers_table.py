@@ -29,15 +29,21 @@ def _sci(x: float) -> str:
     return f"{x:.0e}".replace("e-0", "e-")
 
 
-def _name(variant: str, file: str = "", config: dict | None = None) -> str:
+def _name(variant: str, file: str = "", config: dict | None = None, recipe: dict | None = None) -> str:
     variant = variant.strip()
     if file.startswith("levers-precision"):  # each lever against the default recipe of that day, run beside it
         if variant == "default recipe":
             c = {**SWEEP_DEFAULTS, **{k: v for k, v in (config or {}).items() if k in SWEEP_DEFAULTS}}
             return (f"per-label defaults of the precision sweep (lr {_sci(c['lr'])}, batch {c['batch_size']}, n_critic "
                     f"{c['n_critic']}, gp every {c['gp_every']}, warm start {c['warm_start']:g})")
-        arm = variant.startswith(("per-label ", "conditional "))
-        return variant if arm else f"per-label defaults + {variant}"  # an arm, or a lever over the defaults
+        if variant.startswith(("per-label ", "conditional ")):  # an arm, named by its whole recipe
+            return variant
+        # A lever over the defaults of its day: where those differed from the sweep's first defaults, say so, so
+        # runs over other defaults are never pooled in one row.
+        moved = {k: v for k, v in (config or {}).items()
+                 if k in SWEEP_DEFAULTS and k not in (recipe or {}) and v != SWEEP_DEFAULTS[k]}
+        days = " (" + ", ".join(f"{k} {v:g}" for k, v in moved.items()) + ")" if moved else ""
+        return f"per-label defaults{days} + {variant}"
     if variant.startswith("+ "):  # a row relative to the one above it in the first sweep
         variant = "per-label lr 2e-4, batch 32, n_critic 2, " + variant[2:]
     return RENAMED.get(variant, variant)
@@ -54,7 +60,7 @@ def table(folder: Path) -> str:
     for run in runs:
         core_s = run["budget_per_label_s"] * len(run["labels"])
         for r in run["rows"]:
-            name = _name(r["variant"], run["file"], r.get("config"))
+            name = _name(r["variant"], run["file"], r.get("config"), r.get("recipe"))
             key = (name, bool(r.get("max_images")), _cpu(run["cpu"]), core_s)
             rows[key][run.get("seed", 0)].append(r)
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",

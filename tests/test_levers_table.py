@@ -74,3 +74,16 @@ def test_a_conditional_arm_beside_the_levers_is_not_a_lever_of_the_per_label_def
     _sweep(tmp_path, "levers-precision-cond", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
     _rename(tmp_path, "levers-precision-cond", "conditional WGAN-GP tuned, n_critic 1")
     assert "| conditional WGAN-GP tuned, n_critic 1 | all | Intel Xeon |" in table(tmp_path)
+
+
+def test_a_lever_run_over_other_defaults_gets_its_own_row_named_by_them(tmp_path):
+    """'no start' over the defaults with n_critic 2, and later over n_critic 1: two levers, never one pooled row."""
+    before = {"lr": 3e-4, "batch_size": 32, "n_critic": 2, "gp_every": 4, "warm_start": 0.0}
+    for name, n_critic, fid in (("levers-precision-nostart", 2, 4.0), ("levers-precision-nostart-new", 1, 3.5)):
+        _sweep(tmp_path, name, "Intel(R) Xeon(R) Processor", 0, fid, 900)
+        _rename(tmp_path, name, "no start", {**before, "n_critic": n_critic})
+        data = json.loads((tmp_path / f"{name}.json").read_text())
+        data["rows"][0]["recipe"] = {"warm_start": 0.0}  # the lever's own field: never named as a moved default
+        (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    names = [line.split(" | ")[0][2:] for line in table(tmp_path).splitlines() if "no start" in line]
+    assert names == ["per-label defaults (n_critic 1) + no start", "per-label defaults + no start"]
