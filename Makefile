@@ -49,7 +49,7 @@ debs:
 
 # WCGAN_ZOO_TESTS_COMPLETE: a test whose component (SLURM, namespaces, root) is missing fails here, never skips.
 test: debs $(VENV)/.installed-test $(INCEPTION) $(OLAH)
-	WCGAN_ZOO_TESTS_COMPLETE=1 $(PY) -m pytest --durations=30
+	WCGAN_ZOO_TESTS_COMPLETE=1 $(PY) -m pytest -n auto --maxprocesses 4 --dist loadgroup --durations=30
 
 # Figures to bench/results/*.json; about 20 minutes on 2 cores.
 bench: $(VENV)/.installed-test

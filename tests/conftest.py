@@ -28,6 +28,21 @@ if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+# `make test` runs the suite on a worker per core (pytest-xdist). Each worker's torch (and every process it starts)
+# then takes its share of the cores: a thread per core in every worker would oversubscribe them several times over.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1:
+    _THREADS = max(1, (os.cpu_count() or 1) // _WORKERS)
+    os.environ["OMP_NUM_THREADS"] = str(_THREADS)
+    torch.set_num_threads(_THREADS)
+
+
+def together(group: str) -> pytest.MarkDecorator:
+    """Run these tests on one xdist worker: they share a module- or session-scoped fixture that is costly to build
+    (built once per worker that needs it), or a machine-wide service (SLURM's munge, one cluster at a time)."""
+    return pytest.mark.xdist_group(group)
+
+
 def requires(missing: str | None) -> pytest.MarkDecorator:
     """Mark tests that need a component: ``missing`` is why it is not here (None: it is)."""
     return pytest.mark.requires(missing)
@@ -35,6 +50,7 @@ def requires(missing: str | None) -> pytest.MarkDecorator:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requires(missing): needs a component; `make test` fails without it")
+    config.addinivalue_line("markers", "xdist_group(name): run on one xdist worker (`together`)")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

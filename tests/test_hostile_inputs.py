@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import add_generator, tree_digest
+from conftest import add_generator, together, tree_digest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from safetensors.torch import save as st_save
@@ -39,6 +39,7 @@ from zoo.loading import generator_from_file
 from zoo.router import Router
 from zoo.specs import builtin_spec
 
+pytestmark = together("test_hostile_inputs")
 FUZZ = settings(derandomize=True, max_examples=300, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -12,12 +12,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import together
 
 from registry import LocalRegistry
 from registry.layout import is_machine_local
 from zoo.sources import bundled_registry_path
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, together("test_wheel")]
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "zoo", "registry", "training", "app")

@@ -1,14 +1,14 @@
 """The demo's HTTP API, through the real gradio_client, against `zoo demo` serving the bundled zoo."""
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
-import urllib.request
-
+from conftest import together
 from demo_server import CONNECTIONS, demo_server, listening_addresses, outbound
 from gradio_client import Client
 from PIL import Image
@@ -16,7 +16,7 @@ from PIL import Image
 import zoo
 from app.handlers import enlarge, enlarge_grid
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, together("test_demo_api")]
 
 
 TOKEN = "hf_demoTokenThatMustNeverBeServed0123456789"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import together
 from demo_server import CHROMIUM, CHROMIUM_FLAGS, demo_server
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -14,7 +15,7 @@ from registry import LocalRegistry
 from zoo.loading import save_generator
 from zoo.nets import NetConfig, build_generator
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, together("test_demo_browser")]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

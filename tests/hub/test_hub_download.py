@@ -13,19 +13,26 @@ from pathlib import Path
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import add_generator
+from conftest import add_generator, together
 from cutting_proxy import CuttingProxy
 from hub_fixtures import bundled_repo_folder, hub, olah, published  # noqa: F401 - fixtures
 from huggingface_hub import hf_hub_download, snapshot_download
 
 import zoo
-from registry import (ChecksumMismatch, CorruptFile, EntryNotFound, HubUnavailable, LocalRegistry, RegistryNotFound,
-                      verify)
+from registry import (
+    ChecksumMismatch,
+    CorruptFile,
+    EntryNotFound,
+    HubUnavailable,
+    LocalRegistry,
+    RegistryNotFound,
+    verify,
+)
 from zoo.cli import main
 from zoo.hub import build_repo_folder, pull
 from zoo.sources import bundled_registry_path
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, together("hub")]
 
 
 def snapshot_files(repo_id: str) -> set[str]:

@@ -7,14 +7,14 @@ import json
 import os
 
 import pytest
-from conftest import requires
+from conftest import requires, together
 from hub_fixtures import bundled_repo_folder, hub, olah, published  # noqa: F401 - fixtures
 from isolated_network import BLACKHOLE_HOST, SILENT_DNS_NAME, available, run_isolated
 
 import zoo
 from registry import hub_access
 
-pytestmark = [pytest.mark.slow, requires(available())]
+pytestmark = [pytest.mark.slow, requires(available()), together("hub")]
 
 PROBE_BOUND_S = hub_access._PROBE_SECONDS
 CHILD = """

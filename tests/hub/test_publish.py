@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import add_generator
+from conftest import add_generator, together
 from hub_fixtures import bundled_repo_folder  # noqa: F401 - fixture
 from hub_recorder import HubRecorder
 from PIL import Image
@@ -16,6 +16,8 @@ from PIL import Image
 from registry import LocalRegistry, verify
 from zoo.cli import main
 from zoo.sources import bundled_registry_path
+
+pytestmark = together("hub")
 
 TOKEN = "hf_wcganZooTestTokenNeverShown0123456789"
 

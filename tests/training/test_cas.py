@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+from conftest import together
 
 import zoo
 from registry import LocalRegistry
@@ -15,6 +16,8 @@ from training.metrics.cas import classification_accuracy_score
 from training.metrics.classifier import load_classifier, predictions
 from zoo.cli import main
 from zoo.sources import bundled_registry_path
+
+pytestmark = together("test_cas")
 
 DATASET = "fashion-mnist"
 

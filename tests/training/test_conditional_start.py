@@ -9,6 +9,7 @@ import json
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import together
 
 from registry import LocalRegistry
 from registry.files import read_extra
@@ -21,6 +22,8 @@ from training.warm_start import CALIBRATION, apply_warm_start, ensure_warm_start
 from training.wgan_gp import new_state
 from zoo.cli import main
 from zoo.nets import build_critic, build_generator
+
+pytestmark = together("test_conditional_start")
 
 DATASET, CPU = "fashion-mnist", torch.device("cpu")
 

@@ -9,6 +9,7 @@ import sys
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import together
 
 from training.data import load_label
 from training.metrics import features as features_module
@@ -16,7 +17,7 @@ from training.metrics.features import extract, fid_helper_network, inception_ext
 from training.metrics.scores import METRICS, Sample
 from zoo.cli import main
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, together("test_inception")]
 N = 24  # images per set: the network runs on the CPU at 299 px (about 4 images a second on 2 cores)
 
 

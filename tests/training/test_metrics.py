@@ -5,13 +5,15 @@ import json
 import pytest
 import torch
 from click.testing import CliRunner
-from conftest import add_generator, tiny_config
+from conftest import add_generator, tiny_config, together
 
 from registry import LocalRegistry, verify
 from training.errors import InvalidTrainConfig
 from training.metrics import METRICS, Sample, classifier_extractor, evaluate, train_classifier
 from training.metrics.commands import _split
 from zoo.cli import main
+
+pytestmark = together("test_metrics")
 
 
 def score(name, real, fake, logits=None, label=None):

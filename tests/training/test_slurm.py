@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from conftest import requires
+from conftest import requires, together
 from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
 
 from registry import LocalRegistry, verify
@@ -16,6 +16,8 @@ from training.config import TrainConfig
 from training.job import TrainJob
 from zoo.cli import main
 from zoo.loading import generator_from_file
+
+pytestmark = together("slurm")
 
 
 def test_dry_run_prints_the_array_script_with_the_options_asked_for(tmp_path):

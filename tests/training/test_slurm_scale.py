@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import requires
+from conftest import requires, together
 from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
 
 from registry import LocalRegistry, verify
@@ -21,7 +21,7 @@ from registry.layout import run_dir
 from training.data.fmnist_tree import write_class_tree
 from zoo.loading import generator_from_file
 
-pytestmark = [pytest.mark.slow, requires(slurm_available())]
+pytestmark = [pytest.mark.slow, requires(slurm_available()), together("slurm")]
 CLASSES, TASKS = 100, 4
 NAME = "fmnist100"
 

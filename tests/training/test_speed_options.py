@@ -5,11 +5,14 @@ import dataclasses
 
 import pytest
 import torch
+from conftest import together
 
 from training.config import TrainConfig
 from training.errors import InvalidTrainConfig
 from training.speed import native_bf16, use_bf16
 from training.wgan_gp import new_state, train_steps
+
+pytestmark = together("test_speed_options")
 
 CPU = torch.device("cpu")
 BASE = TrainConfig(preset="tiny", latent_dim=16, batch_size=16, max_steps=3, precision="fp32", fused_adam=False,

@@ -8,6 +8,7 @@ import shutil
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import together
 
 from registry import LocalRegistry
 from registry.files import read_extra
@@ -19,6 +20,8 @@ from training.warm_start import apply_warm_start, ensure_warm_start, start_name
 from training.wgan_gp import new_state
 from zoo.cli import main
 from zoo.sources import bundled_registry_path
+
+pytestmark = together("test_warm_start")
 
 DATASET = "fashion-mnist"
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from conftest import add_conditional, add_generator
+from conftest import add_conditional, add_generator, together
 
 import zoo
 from registry import LocalRegistry
 from zoo.cli import main
 from zoo.errors import EntryNotFound
+
+pytestmark = together("test_conditional_coverage")
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
+from conftest import together
 from PIL import Image
 from torchvision.datasets import ImageFolder
 
@@ -16,6 +17,8 @@ from tests.conftest import tree_digest
 from zoo.cli import main
 from zoo.export import MANIFEST, chunk_seed, folder_name
 from zoo.sources import bundled_registry_path
+
+pytestmark = together("test_export")
 
 DATASET, PER_LABEL = "fashion-mnist", 3
 

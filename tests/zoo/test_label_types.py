@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import together
 
 import zoo
 from zoo.errors import InvalidRequest, UnknownLabel
+
+pytestmark = together("test_label_types")
 
 
 @pytest.fixture(scope="module")
