@@ -61,6 +61,11 @@ def test_the_page_shows_images_before_any_click(page: Page) -> None:
     expect(page.locator("#served-by")).to_contain_text("label-00000.safetensors")
     page.get_by_role("tab", name="All classes").click()
     expect(page.locator("#all-grid img")).to_have_count(1, timeout=60_000)
+    # The element comes before its picture (seen on a busy machine: a 0 x 0 box): wait until the browser has
+    # decoded the image and laid it out, then measure it.
+    page.wait_for_function("() => { const i = document.querySelector('#all-grid img'); return i !== null && "
+                           "i.complete && i.naturalHeight > 0 && i.getBoundingClientRect().height > 0; }",
+                           timeout=60_000)
     box = page.locator("#all-grid img").bounding_box()
     assert box is not None and box["height"] > 100  # a grid of ten rows, not an empty frame
 
