@@ -19,6 +19,7 @@ from registry import faults
 from zoo.nets import NetConfig, build_critic, build_generator
 
 from . import losses, preempt
+from .adam import FusedAdam, fused_adam_supported
 from .augment import augment, parse_policy
 from .config import TrainConfig
 from .preempt import Preempted
@@ -34,8 +35,8 @@ class GanState:
     G: nn.Module
     D: nn.Module
     G_ema: nn.Module
-    opt_g: torch.optim.Optimizer
-    opt_d: torch.optim.Optimizer
+    opt_g: FusedAdam | torch.optim.Optimizer
+    opt_d: FusedAdam | torch.optim.Optimizer
     rng: torch.Generator  # every random draw of the run: batches, noise, interpolation weights
     step: int = 0  # generator steps done
     seconds: float = 0.0  # training seconds spent, over all resumptions
@@ -64,16 +65,16 @@ def new_state(cfg: TrainConfig, net_cfg: NetConfig, *, seed: int, device: torch.
                     adam(D.parameters(), lr=cfg.lr_d or cfg.lr, cfg=cfg), rng)
 
 
-def adam(params: Iterable[nn.Parameter], *, lr: float, cfg: TrainConfig) -> torch.optim.Adam:
-    """Adam, fused into one kernel per step where this torch has it for the device (CPU: torch 2.4 on)."""
+def adam(params: Iterable[nn.Parameter], *, lr: float, cfg: TrainConfig) -> FusedAdam | torch.optim.Adam:
+    """Adam, fused into one kernel per step where this torch has it for the device (CPU: torch 2.4 on), and then
+    without torch.optim's Optimizer class and the compiler it imports (training/adam.py)."""
     params = list(params)
     if cfg.fused_adam:
-        try:
-            return torch.optim.Adam(params, lr=lr, betas=cfg.betas, fused=True)
-        except RuntimeError as e:  # older torch: "`fused=True` requires all the params to be ... CUDA"
-            if not _FUSED_REFUSED:
-                log.warning("fused Adam is not available here (%s); using the default Adam", str(e).splitlines()[0])
-            _FUSED_REFUSED.append(str(e))
+        if fused_adam_supported(params):
+            return FusedAdam(params, lr=lr, betas=cfg.betas)
+        if not _FUSED_REFUSED:
+            log.warning("fused Adam is not available for %s here; using the default Adam", params[0].device)
+        _FUSED_REFUSED.append(str(params[0].device))
     return torch.optim.Adam(params, lr=lr, betas=cfg.betas)
 
 
