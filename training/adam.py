@@ -1,8 +1,8 @@
 """Adam as torch's fused kernel, without ``torch.optim``'s Optimizer class.
 
 Why: the Optimizer class imports ``torch._dynamo`` on its first call (its methods are wrapped to be skipped by
-``torch.compile``), which is a third of a short ``zoo train`` process's start-up (bench/train.py measures it),
-every pool worker and SLURM task paying it again, for a compiler a run without ``--compile`` never uses.
+``torch.compile``): about 4 of the 15 seconds of a one-label ``zoo train --budget 0.3s`` here (docs/benchmarks.md),
+paid again by every pool worker and SLURM task, for a compiler a run without ``--compile`` never uses.
 
 The update is the one ``torch.optim.Adam(fused=True)`` makes (the same ``torch._fused_adam_`` kernel, the same
 step counting), and the state dict has its format, so a checkpoint written by either loads into the other
