@@ -64,8 +64,8 @@ def test_a_state_dict_loads_either_way_and_the_run_continues_the_same(writer) ->
         assert opt2.param_groups[0]["lr"] == 3e-4  # the saved hyperparameters come with the state
         steps(resumed, opt2, batches[3:], lrs)
         for a, b in zip(first.parameters(), resumed.parameters()):
-            # the for-loop kernel rounds differently from the fused one in the last bits
-            assert torch.allclose(a, b, atol=1e-6 if writer == "torch for-loop" else 0.0)
+            # the for-loop kernel rounds differently from the fused one in the last bits; fused to fused is exact
+            assert torch.allclose(a, b, atol=1e-6) if writer == "torch for-loop" else torch.equal(a, b)
 
 
 def test_a_state_dict_of_other_parameters_is_refused_and_nothing_changes() -> None:
@@ -81,7 +81,7 @@ def test_a_state_dict_of_other_parameters_is_refused_and_nothing_changes() -> No
 
 
 def test_training_never_imports_the_compiler() -> None:
-    """torch.optim's Optimizer imports torch._dynamo, a third of a short `zoo train` process's start-up."""
+    """torch.optim's Optimizer imports torch._dynamo: about 4 of the 15 s of a one-label 0.3 s `zoo train` here."""
     code = ("import sys, torch\n"
             "from training.config import TrainConfig\n"
             "from training.wgan_gp import new_state, train_steps\n"
