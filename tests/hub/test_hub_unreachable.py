@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.slow, requires(available()), together("hub")]
 PROBE_BOUND_S = hub_access._PROBE_SECONDS
 CHILD = """
 import json, sys, time
+import huggingface_hub, registry.hub, registry.hub_access  # imported before the clock: the bound is the probe's
 import zoo
 from zoo.errors import HubUnavailable
 repo, out = REPO, OUT
@@ -53,5 +54,6 @@ def test_an_unreachable_hub_serves_the_cache_or_fails_within_the_probe_bound(hub
     print(f"{endpoint}: seconds per request {[round(t, 2) for t in result['times']]}")
     assert result["errors"][:2] == [None, None]  # the cached label is served
     assert why in result["errors"][2] and "zoo pull" in result["errors"][2]
-    assert result["times"][0] < PROBE_BOUND_S + 3.0  # one probe, then the cache (and the Hub client's import)
+    assert result["times"][0] < PROBE_BOUND_S + 3.0  # one probe, then the cache (4.58 s once under load with
+    # the Hub client's import inside the clock)
     assert max(result["times"][1:]) < 1.0  # the probe's answer is remembered by the process
