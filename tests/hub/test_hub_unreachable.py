@@ -54,6 +54,5 @@ def test_an_unreachable_hub_serves_the_cache_or_fails_within_the_probe_bound(hub
     print(f"{endpoint}: seconds per request {[round(t, 2) for t in result['times']]}")
     assert result["errors"][:2] == [None, None]  # the cached label is served
     assert why in result["errors"][2] and "zoo pull" in result["errors"][2]
-    assert result["times"][0] < PROBE_BOUND_S + 3.0  # one probe, then the cache (4.58 s once under load with
-    # the Hub client's import inside the clock)
+    assert result["times"][0] < PROBE_BOUND_S + 3.0  # one probe, then the cache
     assert max(result["times"][1:]) < 1.0  # the probe's answer is remembered by the process
