@@ -56,6 +56,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/sample.py
 	$(PY) bench/sample_many.py
 	$(PY) bench/train.py
+	$(PY) bench/arch_cost.py
 	$(PY) bench/train_quality.py
 	$(PY) bench/task_overhead.py
 	$(PY) bench/small_job.py

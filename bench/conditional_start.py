@@ -97,7 +97,8 @@ def main() -> None:
     ap.add_argument("--loss", default="wgan-gp", help="the start's loss, with its tuned per-label recipe")
     ap.add_argument("--finetune", type=float, default=0.0, help="then each label alone for this many seconds")
     ap.add_argument("--mixed-only", action="store_true", help="only the start trained on mixed batches")
-    ap.add_argument("--critic-norm", default="auto", help="the critic's normalisation (TrainConfig.critic_norm)")
+    ap.add_argument("--critic-norm", default=None,
+                    help="the critic's normalisation (TrainConfig.critic_norm; default: the loss's own)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "conditional_start.json")
     args = ap.parse_args()
     recipe = TUNED["per-label DC-GAN" if args.loss == "dcgan" else "per-label WGAN-GP"]

@@ -74,7 +74,8 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "latent 64": ("per-label WGAN-GP", {"latent_dim": 64}),
     "latent 256": ("per-label WGAN-GP", {"latent_dim": 256}),
     "DiffAugment translation,cutout": ("per-label WGAN-GP", {"augment": "translation,cutout"}),
-    "critic layer norm": ("per-label WGAN-GP", {"critic_norm": "layer"}),
+    "critic layer norm": ("per-label WGAN-GP", {"critic_norm": "layer"}),  # the WGAN-GP default since
+    "critic without norm (the default before)": ("per-label WGAN-GP", {"critic_norm": "none"}),
     "linear lr decay": ("per-label WGAN-GP", {"lr_decay": "linear"}),
     "batch 64": ("per-label WGAN-GP", {"batch_size": 64}),
     "n_critic 1": ("per-label WGAN-GP", {"n_critic": 1}),  # the DC-GAN's step count per core-second (the default since)

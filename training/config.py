@@ -21,7 +21,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 PRECISIONS = ("auto", "fp32", "bf16")
 START_KINDS = ("unconditional", "conditional")
 TRUNCATIONS = ("none", "auto")
-CRITIC_NORMS = ("auto", "none", "layer", "batch")
+CRITIC_NORMS = ("none", "layer", "batch")
 LR_DECAYS = ("none", "linear")
 LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
 # Fields added after the config's first format, at the value that does what every version before them did: a
@@ -63,10 +63,10 @@ class TrainConfig:
     latent_dim: int = _opt(128, "--latent-dim", "Size of z.")
     critic_width: float = _opt(1.0, "--critic-width", "The critic's width as a multiple of the generator's (its "
                                "capacity against the generator's): 0.25..4.")
-    critic_norm: str = _opt("auto", "--critic-norm", "The critic's normalisation after every conv but the first: "
-                            "auto (the loss's own: none for WGAN-GP, batch for DC-GAN), none, layer (per image, as "
-                            "in Gulrajani et al.'s ResNet critic) or batch (not with WGAN-GP: its gradient penalty "
-                            "is per image).", choices=CRITIC_NORMS)
+    critic_norm: str | None = _opt(None, "--critic-norm", "The critic's normalisation after every conv but the "
+                                   "first: layer (per image, as in Gulrajani et al.'s ResNet critic; WGAN-GP's "
+                                   "default), none, or batch (DC-GAN's default; not with WGAN-GP: its gradient "
+                                   "penalty is per image). Default: the loss's own.", choices=CRITIC_NORMS)
     batch_size: int = _opt(32, "--batch-size", "Images per critic and generator step (64 in Gulrajani et al.).")
     lr: float = _opt(3e-4, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
                      "(1e-4 in Gulrajani et al. 2017; 2e-4 with --mode conditional, its measured best).")
@@ -110,6 +110,7 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        object.__setattr__(self, "critic_norm", self._resolved_critic_norm())  # one spelling of what it trains
         object.__setattr__(self, "augment", ",".join(parse_policy(self.augment)) or "none")  # one spelling
         for name in ("budget_s", "lr", "lr_d", "gp_weight", "warm_start", "ema_decay", "tick_s", "critic_width",
                      "checkpoint_s"):  # 600 == 600.0
@@ -123,8 +124,8 @@ class TrainConfig:
             ("preset", self.preset in WIDTH_PRESETS, f"one of {', '.join(WIDTH_PRESETS)}"),
             ("latent_dim", _int(self.latent_dim) and self.latent_dim > 0, "a positive integer"),
             ("critic_width", 0.25 <= self.critic_width <= 4, "a multiple of the generator's width in 0.25..4"),
-            ("critic_norm", self.critic_norm == "auto" or self.critic_norm in self.critic_norms(),
-             f"auto or a critic normalisation loss {self.loss!r} with architecture {self.arch!r} allows: "
+            ("critic_norm", self.critic_norm in self.critic_norms(),
+             f"a critic normalisation loss {self.loss!r} with architecture {self.arch!r} allows: "
              + ", ".join(self.critic_norms())),
             ("batch_size", _int(self.batch_size) and self.batch_size > 0, "a positive integer"),
             ("lr", self.lr > 0, "a positive number"),
@@ -163,18 +164,35 @@ class TrainConfig:
     def net_config(self, image_shape: tuple[int, int, int]) -> NetConfig:
         cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],
                                latent_dim=self.latent_dim)
-        norm = losses.get(self.loss).critic_norm if self.critic_norm == "auto" else self.critic_norm
-        cfg = dataclasses.replace(cfg, critic_norm=norm) if norm else cfg
+        cfg = dataclasses.replace(cfg, critic_norm=self.critic_norm)
         if self.critic_width != 1.0:
             cfg = dataclasses.replace(cfg, critic_width=max(4, round(cfg.width * self.critic_width)))
         # A label specialised from a conditional start keeps its embedding's constant as the latent layer's bias.
         return dataclasses.replace(cfg, latent_bias=True) if self.conditional_start else cfg
 
     def critic_norms(self) -> tuple[str, ...]:
-        """The critic normalisations this loss and architecture allow together (none while either is unknown)."""
+        """The critic normalisations this loss and architecture allow together, the loss's default first (none
+        while either is unknown)."""
         if self.loss not in losses.names() or self.arch not in arch_names():
             return ()
         return tuple(n for n in losses.get(self.loss).critic_norms if n in architecture(self.arch).critic_norms)
+
+    def _resolved_critic_norm(self) -> str | None:
+        """None: the loss's default that the architecture offers; "auto" (saved by versions before each loss had
+        its default): what it trained with then. An invalid value is kept, for the check to name."""
+        if self.loss not in losses.names():
+            return self.critic_norm
+        if self.critic_norm == "auto":
+            return losses.get(self.loss).auto_critic_norm
+        if self.critic_norm is None:
+            return next(iter(self.critic_norms()), None)
+        return self.critic_norm
+
+    def identity_defaults(self) -> dict[str, Any]:
+        """``ADDED_SINCE`` as this config resolves it: the values its identity leaves out, so that jobs saved
+        before a field existed keep the identity they had."""
+        before = losses.get(self.loss).auto_critic_norm if self.loss in losses.names() else "auto"
+        return {**ADDED_SINCE, "critic_norm": before}
 
     @property
     def conditional_start(self) -> bool:

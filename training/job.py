@@ -116,8 +116,9 @@ class TrainJob:
     def shaping(self) -> dict[str, Any]:
         """Every setting that shapes a generator of this job, flat ('config.lr': 3e-4): the config, the data
         and its preparation, the mode and the start. Two jobs with equal ``shaping`` train the same thing."""
+        before = {f"config.{k}": v for k, v in self.config.identity_defaults().items()}
         return {k: v for k, v in _flat(self.to_json()).items()
-                if k not in NOT_SHAPING and not (k in ADDED_SINCE and v == ADDED_SINCE[k])}
+                if k not in NOT_SHAPING and not (k in before and v == before[k])}
 
     def differences(self, other: TrainJob) -> list[str]:
         """How ``other`` would train the same labels differently: 'field: this -> other' for each setting that

@@ -162,7 +162,7 @@ def test_the_critic_width_sets_the_critics_capacity_and_leaves_the_generator(arc
 
 
 def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refused_with_the_penalty():
-    base, layer = TrainConfig(preset="tiny"), TrainConfig(preset="tiny", critic_norm="layer")
+    base, layer = TrainConfig(preset="tiny", critic_norm="none"), TrainConfig(preset="tiny")
     a, b = base.net_config((1, 28, 28)), layer.net_config((1, 28, 28))
     assert a.critic_norm == "none" and b.critic_norm == "layer" and NetConfig.from_json(b.to_json()) == b
     D = build_critic(b).train()
@@ -173,24 +173,30 @@ def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refu
         batch_norm = build_critic(dataclasses.replace(b, critic_norm="batch")).train()
         assert torch.allclose(D(x), alone, atol=1e-5)
         assert not torch.allclose(batch_norm(x)[:1], batch_norm(x[:1]), atol=1e-3)
-    with pytest.raises(InvalidTrainConfig, match="critic_norm: expected auto or a critic normalisation loss "
-                       "'wgan-gp' with architecture 'dcgan' allows: none, layer"):
+    with pytest.raises(InvalidTrainConfig, match="critic_norm: expected a critic normalisation loss "
+                       "'wgan-gp' with architecture 'dcgan' allows: layer, none"):
         TrainConfig(critic_norm="batch")
-    with pytest.raises(InvalidTrainConfig, match="architecture 'resnet' allows: none, layer"):
+    with pytest.raises(InvalidTrainConfig, match="architecture 'resnet' allows: layer, none"):
         TrainConfig(arch="resnet", critic_norm="batch")
     resnet = build_critic(TrainConfig(arch="resnet", preset="tiny", critic_norm="layer").net_config((1, 28, 28)))
     with torch.no_grad():  # the ResNet critic's layer norm: per image too
         assert torch.allclose(resnet(x), torch.cat([resnet(x[i:i + 1]) for i in range(6)]), atol=1e-5)
     assert sum(isinstance(m, torch.nn.GroupNorm) for m in resnet.modules()) == 5  # all but the image's own
     assert TrainConfig.for_loss("dcgan", critic_norm="layer").net_config((1, 28, 28)).critic_norm == "layer"
-    assert TrainConfig.for_loss("dcgan").net_config((1, 28, 28)).critic_norm == "batch"  # auto: the loss's own
+    assert TrainConfig.for_loss("dcgan").net_config((1, 28, 28)).critic_norm == "batch"  # each loss its own
+    assert TrainConfig(loss="dcgan").critic_norm == "batch"
+    assert TrainConfig.for_loss("wgan-gp", mode="conditional").critic_norm == "none"  # as it was tuned
     job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
-    assert "config.critic_norm" not in job(base).shaping()  # identities from before the option are unchanged
+    assert "config.critic_norm" not in job(base).shaping()  # identities from before layer norm are unchanged
     assert job(base).differences(job(layer)) == ["config.critic_norm: <none> -> 'layer'"]
-    saved_before = {k: v for k, v in base.to_json().items() if k != "critic_norm"}  # a config from before the field
-    assert TrainConfig.from_json(saved_before).net_config((1, 28, 28)).critic_norm == "none"  # read as it trained
+    for saved_then in ({k: v for k, v in base.to_json().items() if k != "critic_norm"},  # before the field
+                       {**base.to_json(), "critic_norm": "auto"}):  # before each loss had its own default
+        then = TrainConfig.from_json(saved_then)
+        assert then.net_config((1, 28, 28)).critic_norm == "none" and job(then).shaping() == job(base).shaping()
+    dcgan_then = TrainConfig.from_json({**TrainConfig.for_loss("dcgan").to_json(), "critic_norm": "auto"})
+    assert dcgan_then == TrainConfig.for_loss("dcgan") and "config.critic_norm" not in job(dcgan_then).shaping()
     result = CliRunner().invoke(main, ["train", "digits", "--critic-norm", "group"])
-    assert result.exit_code == 2 and "'auto', 'none', 'layer', 'batch'" in result.output
+    assert result.exit_code == 2 and "'none', 'layer', 'batch'" in result.output
 
 
 def _lrs_used(state, cfg: TrainConfig) -> list[tuple[float, float]]:

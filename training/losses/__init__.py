@@ -36,10 +36,12 @@ class Loss:
     # What changes in a training mode (e.g. "conditional": the one-model baseline), over ``recipe``: a mode's best
     # measured settings need not be the per-label ones.
     mode_recipes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    critic_norm: str | None = None  # the critic's normalisation when the architecture's default does not fit
-    # The normalisations its critic may have: batch norm mixes the images of a batch, so a loss whose penalty is
-    # per image (WGAN-GP's gradient penalty) does not take it.
-    critic_norms: tuple[str, ...] = ("none", "layer")
+    # The normalisations its critic may have, its default first (the first one the architecture offers): batch
+    # norm mixes the images of a batch, so a loss whose penalty is per image (WGAN-GP's gradient penalty) does not
+    # take it.
+    critic_norms: tuple[str, ...] = ("layer", "none")
+    # What a config saved with critic_norm "auto" (the default before each loss had its own) trained with.
+    auto_critic_norm: str = "none"
     conditional: bool = True  # whether the one-model conditional baseline may use it
 
 

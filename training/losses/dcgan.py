@@ -32,4 +32,4 @@ register(Loss("dcgan", "the paper's baseline, non-saturating logistic loss with 
               stats=(("loss_d", "discriminator loss"), ("loss_g", "generator loss (non-saturating)"),
                      ("d_real", "D(real): mean probability")),
               recipe={"lr": 1e-4, "betas": (0.5, 0.999), "batch_size": 100, "n_critic": 1, "warm_start": 0.0},
-              critic_norm="batch", critic_norms=("batch", "none", "layer"), conditional=False))
+              critic_norms=("batch", "none", "layer"), auto_critic_norm="batch", conditional=False))

@@ -39,6 +39,9 @@ def generator_loss(scores: torch.Tensor) -> torch.Tensor:
 register(Loss("wgan-gp", "Wasserstein with gradient penalty", critic_loss, generator_loss,
               stats=(("wasserstein", "Wasserstein estimate  E[D(real)] - E[D(fake)]"), ("loss_g", "generator loss"),
                      ("gp", "gradient penalty")),
+              # Layer norm in the critic: ahead at 2,400 core-seconds per label and level at 600 (docs/interleaved.md).
+              critic_norms=("layer", "none"),
               # The conditional model's measured best (docs/levers-table.md): n_critic 1, the per-label default, was
-              # worse for it at 600 core-seconds (intra-FID 3.10 vs 2.76, recall 0.214 vs 0.314, interleaved).
-              mode_recipes={"conditional": {"lr": 2e-4, "n_critic": 2}}))
+              # worse for it at 600 core-seconds (intra-FID 3.10 vs 2.76, recall 0.214 vs 0.314, interleaved); it
+              # was tuned without layer norm, and keeps none.
+              mode_recipes={"conditional": {"lr": 2e-4, "n_critic": 2, "critic_norm": "none"}}))
