@@ -20,8 +20,9 @@ RENAMED = {"per-label defaults": "per-label lr 1e-4, batch 64, n_critic 5 (Gulra
 KEYS = ["precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 
 
-# The default recipe of the precision sweeps before their rows recorded the whole config (bench/levers.py).
-SWEEP_DEFAULTS = {"lr": 3e-4, "batch_size": 32, "n_critic": 2, "gp_every": 4, "warm_start": 0.2}
+# The default recipe of the precision sweeps before their rows recorded the whole config (bench/levers.py);
+# critic_norm "auto" was WGAN-GP's none.
+SWEEP_DEFAULTS = {"lr": 3e-4, "batch_size": 32, "n_critic": 2, "gp_every": 4, "warm_start": 0.2, "critic_norm": "none"}
 
 
 def _sci(x: float) -> str:
@@ -32,21 +33,29 @@ def _sci(x: float) -> str:
 def _name(variant: str, file: str = "", config: dict | None = None, recipe: dict | None = None) -> str:
     variant = variant.strip()
     if file.startswith("levers-precision"):  # each lever against the default recipe of that day, run beside it
+        config = {**(config or {}), "critic_norm": _norm(config or {})}
         if variant == "default recipe":
-            c = {**SWEEP_DEFAULTS, **{k: v for k, v in (config or {}).items() if k in SWEEP_DEFAULTS}}
+            c = {**SWEEP_DEFAULTS, **{k: v for k, v in config.items() if k in SWEEP_DEFAULTS}}
+            critic = ", critic layer norm" if c["critic_norm"] == "layer" else ""
             return (f"per-label defaults of the precision sweep (lr {_sci(c['lr'])}, batch {c['batch_size']}, n_critic "
-                    f"{c['n_critic']}, gp every {c['gp_every']}, warm start {c['warm_start']:g})")
+                    f"{c['n_critic']}, gp every {c['gp_every']}, warm start {c['warm_start']:g}{critic})")
         if variant.startswith(("per-label ", "conditional ")):  # an arm, named by its whole recipe
             return variant
         # A lever over the defaults of its day: where those differed from the sweep's first defaults, say so, so
         # runs over other defaults are never pooled in one row.
-        moved = {k: v for k, v in (config or {}).items()
+        moved = {k: v for k, v in config.items()
                  if k in SWEEP_DEFAULTS and k not in (recipe or {}) and v != SWEEP_DEFAULTS[k]}
-        days = " (" + ", ".join(f"{k} {v:g}" for k, v in moved.items()) + ")" if moved else ""
+        days = " (" + ", ".join(f"{k} {v:g}" if isinstance(v, float | int) else f"{k} {v}"
+                                for k, v in moved.items()) + ")" if moved else ""
         return f"per-label defaults{days} + {variant}"
     if variant.startswith("+ "):  # a row relative to the one above it in the first sweep
         variant = "per-label lr 2e-4, batch 32, n_critic 2, " + variant[2:]
     return RENAMED.get(variant, variant)
+
+
+def _norm(config: dict) -> str:
+    """The critic's normalisation a WGAN-GP row trained with ("auto", or no record of it: the none of its day)."""
+    return "none" if config.get("critic_norm", "auto") == "auto" else config["critic_norm"]
 
 
 def _cpu(name: str) -> str:

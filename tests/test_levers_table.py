@@ -87,3 +87,18 @@ def test_a_lever_run_over_other_defaults_gets_its_own_row_named_by_them(tmp_path
         (tmp_path / f"{name}.json").write_text(json.dumps(data))
     names = [line.split(" | ")[0][2:] for line in table(tmp_path).splitlines() if "no start" in line]
     assert names == ["per-label defaults (n_critic 1) + no start", "per-label defaults + no start"]
+
+
+def test_defaults_with_layer_norm_in_the_critic_get_their_own_rows(tmp_path):
+    """The critic's norm joined the defaults: a sweep before it (recorded 'auto', WGAN-GP's none) and one after it
+    (layer) are other recipes, for the defaults' row and for a lever over them."""
+    day = {"lr": 3e-4, "batch_size": 32, "n_critic": 1, "gp_every": 4, "warm_start": 0.2, "seed": 0}
+    for name, norm, fid in (("levers-precision-a", "auto", 1.2), ("levers-precision-b", "layer", 1.0)):
+        for variant in ("default recipe", "EMA decay 0.99"):
+            _sweep(tmp_path, f"{name}-{variant[:3]}", "Intel(R) Xeon(R) Processor", 0, fid, 900)
+            _rename(tmp_path, f"{name}-{variant[:3]}", variant, {**day, "critic_norm": norm})
+    rows = [line.split(" | ")[0][2:] for line in table(tmp_path).splitlines() if " | all | " in line]
+    sweep = "per-label defaults of the precision sweep (lr 3e-4, batch 32, n_critic 1, gp every 4, warm start 0.2{})"
+    assert sorted(rows) == sorted([sweep.format(""), sweep.format(", critic layer norm"),
+                                   "per-label defaults (n_critic 1) + EMA decay 0.99",
+                                   "per-label defaults (n_critic 1, critic_norm layer) + EMA decay 0.99"])
