@@ -39,7 +39,7 @@ class Loss:
     # The normalisations its critic may have, its default first (the first one the architecture offers): batch
     # norm mixes the images of a batch, so a loss whose penalty is per image (WGAN-GP's gradient penalty) does not
     # take it.
-    critic_norms: tuple[str, ...] = ("layer", "none")
+    critic_norms: tuple[str, ...] = ("none", "layer")
     # What a config saved with critic_norm "auto" (the default before each loss had its own) trained with.
     auto_critic_norm: str = "none"
     conditional: bool = True  # whether the one-model conditional baseline may use it
