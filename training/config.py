@@ -183,7 +183,7 @@ class TrainConfig:
         if self.loss not in losses.names():
             return self.critic_norm
         if self.critic_norm == "auto":
-            return losses.get(self.loss).auto_critic_norm
+            return self._auto_critic_norm()
         if self.critic_norm is None:
             return next(iter(self.critic_norms()), None)
         return self.critic_norm
@@ -191,8 +191,11 @@ class TrainConfig:
     def identity_defaults(self) -> dict[str, Any]:
         """``ADDED_SINCE`` as this config resolves it: the values its identity leaves out, so that jobs saved
         before a field existed keep the identity they had."""
-        before = losses.get(self.loss).auto_critic_norm if self.loss in losses.names() else "auto"
-        return {**ADDED_SINCE, "critic_norm": before}
+        return {**ADDED_SINCE, "critic_norm": self._auto_critic_norm()}
+
+    def _auto_critic_norm(self) -> str:
+        """What critic_norm "auto" trained with for this loss ("auto" while the loss is unknown)."""
+        return losses.get(self.loss).auto_critic_norm if self.loss in losses.names() else "auto"
 
     @property
     def conditional_start(self) -> bool:
