@@ -45,6 +45,13 @@ def _names(with_logits: bool) -> list[str]:
     return [m for m, spec in METRICS.items() if with_logits or not spec.needs_logits]
 
 
+def _scores(names: list[str], train_feats: torch.Tensor, subset: torch.Tensor, feats: torch.Tensor,
+            logits: torch.Tensor | None, label: int) -> dict[str, float]:
+    """Each metric of one label's images against its real train images (the k-NN metrics: a subset as large)."""
+    return {name: METRICS[name].fn(Sample(subset if name in ("precision", "recall") else train_feats, feats, logits,
+                                          label)) for name in names}
+
+
 def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1000, seed: int = 0,
              data: str | None = None, with_logits: bool = True, labels: Sequence[int] | None = None,
              feature_cache: LocalRegistry | None = None, real_n: int | None = None,
@@ -70,6 +77,7 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
     if missing:
         log.warning("%s: no generator for labels %s; evaluating the %d that exist", dataset, missing, len(present))
     per_label, pooled_real, pooled_fake, reference, served_by = {}, [], [], [], {}
+    held_out: dict[str, list[float]] = {m: [] for m in names if m != "fid"}
     for i, label in enumerate(present):
         served = zoo.which(dataset, label, registry=reg.root)
         served_by[str(label)] = served.kind
@@ -84,12 +92,17 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         fake_feats, fake_logits = extract(extractor, zoo.sample(dataset, label, n=n, seed=seed, registry=reg.root))
         g = torch.Generator().manual_seed(seed + label)
         subset = train_feats[torch.randperm(len(train_feats), generator=g)[:n]]  # equal sizes for the k-NN metrics
-        scores = {}
-        for name in names:
-            real_side = subset if name in ("precision", "recall") else train_feats
-            scores[f"{name}_{extractor.name}"] = METRICS[name].fn(Sample(real_side, fake_feats, fake_logits, label))
-        per_label[str(label)] = scores
-        reference.append(METRICS["fid"].fn(Sample(train_feats, real("test"))))
+        per_label[str(label)] = {f"{name}_{extractor.name}": v for name, v in
+                                 _scores(names, train_feats, subset, fake_feats, fake_logits, label).items()}
+        test_feats = real("test")
+        reference.append(METRICS["fid"].fn(Sample(train_feats, test_feats)))
+        # The same metrics for n real test images in place of the generated ones: what a perfect generator scores
+        # with these features and sample sizes (precision and recall are below 1 even then).
+        test_side, test_logits = (extract(extractor, load_label(dataset, label, data=data, split="test",
+                                                                resolution=resolution, channels=channels)[:n])
+                                  if with_logits else (test_feats[:n], None))
+        for name, v in _scores(list(held_out), train_feats, subset, test_side, test_logits, label).items():
+            held_out[name].append(v)
         pooled_real.append(subset)
         pooled_fake.append(fake_feats)
         if progress is not None:
@@ -100,7 +113,9 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
     overall[f"fid{suffix}"] = METRICS["fid"].fn(Sample(torch.cat(pooled_real), torch.cat(pooled_fake)))
     block = MetricsBlock(
         features=extractor.name, n=n, seed=seed, labels={int(k): v for k, v in per_label.items()}, overall=overall,
-        reference={f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference)}, missing_labels=tuple(missing),
+        reference={f"intra_fid{suffix}_real_train_vs_test": statistics.mean(reference),
+                   **{f"{m}{suffix}_real_test": statistics.mean(v) for m, v in held_out.items()}},
+        missing_labels=tuple(missing),
         served_by={int(k): v for k, v in served_by.items()}, weak=weak_labels(per_label, suffix),
         dataset=dataset, features_digest=extractor.digest,
         real_n=real_n,
