@@ -20,7 +20,6 @@ import argparse
 import json
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -30,12 +29,11 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
-from training.metrics import check_provenance, classifier_extractor, evaluate  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 from zoo.loading import generator_from_file  # noqa: E402
-from zoo.sources import bundled_registry_path  # noqa: E402
 
-DATASET = "fashion-mnist"
+from same_weights import DATASET, scored_with_and_without  # noqa: E402
+
 SHOWN = ("intra_fid", "precision", "recall", "class_consistency")
 BATCHES, BATCH_SIZE = 32, 256  # 8,192 latents per estimate
 
@@ -99,31 +97,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="generated images per label for the metrics")
     ap.add_argument("--out", type=Path, default=Path("bench/results/standing_stats.json"))
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="zoo-standing-"))
-    bundled = LocalRegistry(bundled_registry_path())
-    features = LocalRegistry.create(work / "features")
     out = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "n": args.n, "features": "fmnistnet",
            "registries": []}
-    try:
-        for i, root in enumerate(args.registries):
-            plain = work / f"{i}-plain"
-            shutil.copytree(root, plain)
-            LocalRegistry(plain).adopt_extra(bundled, DATASET, "classifier")
-            LocalRegistry(plain).reindex()
-            seconds = with_standing_statistics(plain, work / f"{i}-standing")
-            scored = {}
-            for name in ("plain", "standing"):
-                reg = LocalRegistry(work / f"{i}-{name}")
-                gens = reg.index().datasets[DATASET].generators
-                check_provenance(reg.root, DATASET, sorted(gens), kind="per-label",
-                                 sha256={k: g.sha256 for k, g in gens.items()})
-                scored[name] = per_label_and_overall(evaluate(
-                    reg.root, DATASET, extractor=classifier_extractor(reg, DATASET), n=args.n,
-                    feature_cache=features))
-            out["registries"].append({"registry": str(root), "seconds": seconds, **scored})
-            print(json.dumps({"registry": str(root), **{k: v["overall"] for k, v in scored.items()}}), flush=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for root, seconds, plain, standing in scored_with_and_without(args.registries, with_standing_statistics,
+                                                                  n=args.n, prefix="zoo-standing-"):
+        scored = {"plain": per_label_and_overall(plain), "standing": per_label_and_overall(standing)}
+        out["registries"].append({"registry": str(root), "seconds": seconds, **scored})
+        print(json.dumps({"registry": str(root), **{k: v["overall"] for k, v in scored.items()}}), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1))
 

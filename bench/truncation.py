@@ -15,7 +15,6 @@ import dataclasses
 import json
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,13 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
 from training.data import load_label  # noqa: E402
-from training.metrics import check_provenance, classifier_extractor, evaluate  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 from training.truncation import choose_truncation, features_for  # noqa: E402
 from zoo.loading import generator_from_file  # noqa: E402
-from zoo.sources import bundled_registry_path  # noqa: E402
 
-DATASET = "fashion-mnist"
+from same_weights import DATASET, scored_with_and_without  # noqa: E402
+
 SHOWN = ("intra_fid", "precision", "recall", "class_consistency")
 
 
@@ -63,35 +61,15 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=500, help="generated images per label for the metrics")
     ap.add_argument("--out", type=Path, default=Path("bench/results/truncation.json"))
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="zoo-truncation-"))
-    bundled = LocalRegistry(bundled_registry_path())
-    features = LocalRegistry.create(work / "features")
     out = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "n": args.n, "features": "fmnistnet",
            "registries": []}
-    try:
-        for i, root in enumerate(args.registries):
-            plain = work / f"{i}-plain"
-            shutil.copytree(root, plain)
-            for reg in (LocalRegistry(plain),):
-                reg.adopt_extra(bundled, DATASET, "classifier")
-                reg.reindex()
-            chosen = with_chosen_truncations(plain, work / f"{i}-truncated")
-            scored = {}
-            for name in ("plain", "truncated"):
-                reg = LocalRegistry(work / f"{i}-{name}")
-                gens = reg.index().datasets[DATASET].generators
-                # what is scored is what each file serves, its stored truncation included (before any score)
-                check_provenance(reg.root, DATASET, sorted(gens), kind="per-label",
-                                 sha256={k: g.sha256 for k, g in gens.items()})
-                scored[name] = overall(evaluate(reg.root, DATASET, extractor=classifier_extractor(reg, DATASET),
-                                                n=args.n, feature_cache=features))
-            entry = {"registry": str(root), "chosen": chosen, "none": scored["plain"], "chosen_default":
-                     scored["truncated"]}
-            out["registries"].append(entry)
-            print(json.dumps({"registry": str(root), **scored,
-                              "truncations": {k: v["truncation"] for k, v in chosen.items()}}), flush=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    for root, chosen, plain, truncated in scored_with_and_without(args.registries, with_chosen_truncations, n=args.n,
+                                                                   prefix="zoo-truncation-"):
+        scored = {"plain": overall(plain), "truncated": overall(truncated)}
+        out["registries"].append({"registry": str(root), "chosen": chosen, "none": scored["plain"],
+                                  "chosen_default": scored["truncated"]})
+        print(json.dumps({"registry": str(root), **scored,
+                          "truncations": {k: v["truncation"] for k, v in chosen.items()}}), flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1))
 

@@ -90,6 +90,12 @@ def test_eval_measures_what_exists_names_what_is_missing_and_caches_real_feature
     assert 0 <= scores["class_consistency_digitsnet"] <= 1 and scores["fid_digitsnet"] > 0
     ref = result["reference"]["intra_fid_digitsnet_real_train_vs_test"]
     assert 0 <= ref < result["overall"]["intra_fid_digitsnet"]  # untrained generators are worse than real data
+    # Real test images in the generated images' place: what a perfect generator would score, on every metric
+    held_out = {m: result["reference"][f"{m}_digitsnet_real_test"] for m in ("kid", "precision", "recall", "is",
+                                                                               "class_consistency")}
+    assert held_out["class_consistency"] > max(0.7, result["overall"]["class_consistency_digitsnet"])
+    assert held_out["recall"] > result["overall"]["recall_digitsnet"] and 0 < held_out["precision"] <= 1
+    assert held_out["kid"] < result["overall"]["kid_digitsnet"]
     assert result["served_by"] == {"0": "per-label", "1": "per-label", "2": "per-label"}
     stored = json.loads((reg.root / "digits" / "metrics.json").read_text())
     assert stored["digitsnet"]["overall"] == result["overall"]
