@@ -62,6 +62,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/small_job.py
 	$(PY) bench/conditional_start.py
 	$(PY) bench/decode.py
+	$(PY) bench/standing_stats.py zoo/pretrained
 
 clean:
 	rm -rf $(VENV) .venv-olah build *.egg-info
