@@ -98,6 +98,9 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # The conditional baseline given the per-label arm's best lever too (the same effort tuning each side).
     "conditional WGAN-GP tuned (lr 2e-4, n_critic 2)": ("conditional WGAN-GP", TUNED["conditional WGAN-GP"]),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
+    # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
+    "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],
+                                                                           "critic_norm": "layer"}),
 }
 KEYS = ["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet", "class_consistency_fmnistnet"]
 
