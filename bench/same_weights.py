@@ -4,6 +4,7 @@ features (the bundled zoo's Fashion-MNIST domain classifier), sample count and s
 once. Used by bench/truncation.py and bench/standing_stats.py."""
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -12,11 +13,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import torch  # noqa: E402
+
 from registry import LocalRegistry  # noqa: E402
 from training.metrics import check_provenance, classifier_extractor, evaluate  # noqa: E402
+from training.speed import cpu_name  # noqa: E402
 from zoo.sources import bundled_registry_path  # noqa: E402
 
 DATASET = "fashion-mnist"
+
+
+def arguments(doc: str, *, n: int, out: str) -> tuple[argparse.Namespace, dict]:
+    """The bench's command line (registries, --n, --out) and the head of its JSON record."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("registries", nargs="+", type=Path)
+    ap.add_argument("--n", type=int, default=n, help="generated images per label for the metrics")
+    ap.add_argument("--out", type=Path, default=Path(out))
+    args = ap.parse_args()
+    return args, {"cpu": cpu_name(), "threads": torch.get_num_threads(), "n": args.n, "features": "fmnistnet",
+                  "registries": []}
 
 
 def scored_with_and_without(roots: list[Path], apply: Callable[[Path, Path], dict], *, n: int,

@@ -16,7 +16,6 @@ bundled zoo's domain classifier; real-image features cached once). The re-estima
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -29,10 +28,9 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
-from training.speed import cpu_name  # noqa: E402
 from zoo.loading import generator_from_file  # noqa: E402
 
-from same_weights import DATASET, scored_with_and_without  # noqa: E402
+from same_weights import DATASET, arguments, scored_with_and_without  # noqa: E402
 
 SHOWN = ("intra_fid", "precision", "recall", "class_consistency")
 BATCHES, BATCH_SIZE = 32, 256  # 8,192 latents per estimate
@@ -92,13 +90,7 @@ def per_label_and_overall(result: dict) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("registries", nargs="+", type=Path)
-    ap.add_argument("--n", type=int, default=1000, help="generated images per label for the metrics")
-    ap.add_argument("--out", type=Path, default=Path("bench/results/standing_stats.json"))
-    args = ap.parse_args()
-    out = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "n": args.n, "features": "fmnistnet",
-           "registries": []}
+    args, out = arguments(__doc__, n=1000, out="bench/results/standing_stats.json")
     for root, seconds, plain, standing in scored_with_and_without(args.registries, with_standing_statistics,
                                                                   n=args.n, prefix="zoo-standing-"):
         scored = {"plain": per_label_and_overall(plain), "standing": per_label_and_overall(standing)}

@@ -10,7 +10,6 @@ selection's own cost is timed: it is what `--truncation auto` adds to a label's 
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import shutil
@@ -18,17 +17,15 @@ import sys
 import time
 from pathlib import Path
 
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from registry import LocalRegistry  # noqa: E402
 from training.data import load_label  # noqa: E402
-from training.speed import cpu_name  # noqa: E402
 from training.truncation import choose_truncation, features_for  # noqa: E402
 from zoo.loading import generator_from_file  # noqa: E402
 
-from same_weights import DATASET, scored_with_and_without  # noqa: E402
+from same_weights import DATASET, arguments, scored_with_and_without  # noqa: E402
 
 SHOWN = ("intra_fid", "precision", "recall", "class_consistency")
 
@@ -56,13 +53,7 @@ def overall(result: dict) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("registries", nargs="+", type=Path)
-    ap.add_argument("--n", type=int, default=500, help="generated images per label for the metrics")
-    ap.add_argument("--out", type=Path, default=Path("bench/results/truncation.json"))
-    args = ap.parse_args()
-    out = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "n": args.n, "features": "fmnistnet",
-           "registries": []}
+    args, out = arguments(__doc__, n=500, out="bench/results/truncation.json")
     for root, chosen, plain, truncated in scored_with_and_without(args.registries, with_chosen_truncations, n=args.n,
                                                                    prefix="zoo-truncation-"):
         scored = {"plain": overall(plain), "truncated": overall(truncated)}

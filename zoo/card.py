@@ -43,7 +43,10 @@ LIMITATIONS = """\
 
 
 def _fmt(v: Any) -> str:
-    return f"{v:.3f}" if isinstance(v, float) else str(v)
+    """Three decimals; two significant digits below 0.01 (KID is of order 1e-3 to 1e-5, never shown as 0.000)."""
+    if not isinstance(v, float):
+        return str(v)
+    return f"{v:.3f}" if v == 0 or abs(v) >= 0.01 else f"{v:.2g}"
 
 
 def _front_matter(index: dict[str, DatasetEntry], metric_names: list[str]) -> list[str]:

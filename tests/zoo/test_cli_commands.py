@@ -132,7 +132,7 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
              "labels": {"0": {"fid_fmnistnet": 1.5, "recall_fmnistnet": 0.6},
                         "7": {"fid_fmnistnet": 2.5, "recall_fmnistnet": 0.7}},
              "overall": {"intra_fid_fmnistnet": 2.0, "recall_fmnistnet": 0.65},
-             "reference": {"intra_fid_fmnistnet_real_train_vs_test": 0.4},
+             "reference": {"intra_fid_fmnistnet_real_train_vs_test": 0.4, "kid_fmnistnet_real_test": 4.89e-05},
              "weak": {"7": ["recall 0.10 vs median 0.60"]}}
     (reg.root / "fashion-mnist" / "metrics.json").write_text(json.dumps({"fmnistnet": block}))
     (reg.root / "fashion-mnist" / "record.json").write_text(json.dumps({"command": "zoo train fashion-mnist",
@@ -147,6 +147,7 @@ def test_card_renders_front_matter_models_record_and_metrics(make_registry, tmp_
     assert text.startswith("---\nlibrary_name: wcgan-zoo\n") and "- wgan-gp" in text and "- intra_fid_fmnistnet" in text
     assert "| 7 | Sneaker | 0 | 0 | 7 |" in text  # label, class, steps, seconds, seed
     assert "| 0 | T-shirt/top | 1.500 | 0.600 |" in text and "`intra_fid_fmnistnet` = 2.000" in text
+    assert "`kid_fmnistnet_real_test` = 4.9e-05" in text  # small values keep their digits
     assert "zoo train fashion-mnist\n```" in text and "- hardware: 2 CPU cores" in text
     assert "![one row per class, seed 0](docs/g.png)" in text and "Labels without a generator: [1, 2]" in text
     assert "not** with Inception-feature" in text
