@@ -80,8 +80,7 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "batch 64": ("per-label WGAN-GP", {"batch_size": 64}),
     "n_critic 1": ("per-label WGAN-GP", {"n_critic": 1}),  # the DC-GAN's step count per core-second (the default since)
     "n_critic 2 (the defaults before)": ("per-label WGAN-GP", {"n_critic": 2}),
-    # The generator's capacity alone: the `base` width (2x) with the critic kept at the `small` width (0.73x the
-    # default's steps per CPU-second here, against 0.48x for both nets at `base`).
+    # The generator's capacity alone: the `base` width (2x) with the critic kept at the `small` width.
     "generator 2x as wide (base), critic as before": ("per-label WGAN-GP", {"preset": "base", "critic_width": 0.5}),
     "ResNet family (28 px)": ("per-label WGAN-GP", {"arch": "resnet"}),
     "ResNet family (28 px), critic layer norm": ("per-label WGAN-GP", {"arch": "resnet", "critic_norm": "layer"}),

@@ -5,7 +5,7 @@ The published generator is the running average (EMA) of the trained weights, but
 its batch norms use in eval mode come from the *live* net's batches (the trainer copies them over at every step):
 statistics of other weights than the ones published. ``standing_statistics`` replaces them with the EMA net's own,
 averaged over many batches of its latents in training mode; the weights stay as trained. Measured on the bundled
-zoo and not adopted (docs/training.md, "What did not help").
+zoo and not adopted (docs/training.md, "Standing statistics, measured and not adopted").
 
 For every registry given (per-label Fashion-MNIST generators: the bundled zoo, or ones kept by
 `bench/compare.py --keep`), a copy has each label's batch-norm running statistics re-estimated from the EMA

@@ -97,7 +97,8 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         test_feats = real("test")
         reference.append(METRICS["fid"].fn(Sample(train_feats, test_feats)))
         # The same metrics for n real test images in place of the generated ones: what a perfect generator scores
-        # with these features and sample sizes (precision and recall are below 1 even then).
+        # with these features and sample sizes (precision and recall are below 1 even then). The cache keeps
+        # features only, so the domain classifier's logits of the test images are computed again (milliseconds).
         test_side, test_logits = (extract(extractor, load_label(dataset, label, data=data, split="test",
                                                                 resolution=resolution, channels=channels)[:n])
                                   if with_logits else (test_feats[:n], None))
