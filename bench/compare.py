@@ -81,6 +81,7 @@ class Run:
     max_images: int | None = None  # images per label (None: all)
     base: str = ""  # the entry of METHODS giving loss and mode (default: ``method`` itself)
     reused: bool = False  # trained elsewhere with the same job (--reuse): scored here, not trained again
+    resolution: int | None = None  # another size than the data set's own (Fashion-MNIST centred at 32 px)
 
     @property
     def kind(self) -> str:
@@ -92,7 +93,8 @@ class Run:
         budget = self.budget / CORES if self.framing == "wall-clock" else self.budget
         cfg = TrainConfig.for_loss(loss, mode=mode, **{"preset": preset, **dict(self.recipe)}, budget_s=budget,
                                    seed=self.seed, tick_s=max(1.0, budget / 10), checkpoint_s=3600.0)
-        return TrainJob(DATASET, labels, str(self.root), cfg, mode=mode, max_images=self.max_images)
+        return TrainJob(DATASET, labels, str(self.root), cfg, mode=mode, max_images=self.max_images,
+                        resolution=self.resolution)
 
 
 def arms(factorial: bool) -> dict[str, tuple[str, dict]]:

@@ -66,7 +66,8 @@ def _labels(text: str, spec: DatasetSpec, src: DataSource) -> tuple[int, ...]:
 @click.option("--workers", type=int, default=1, show_default=True, help="Local processes (cores / N threads each).")
 @click.option("--out", "out", type=click.Path(path_type=Path), default=Path("zoo-registry"), show_default=True,
               help="Registry folder the generators are written into.")
-@click.option("--resolution", type=int, help="Resize folder / ImageNet images to this (default 64).")
+@click.option("--resolution", type=int, help="Resize folder / ImageNet images to this (default 64); Fashion-MNIST "
+              "and MNIST (28 px) take 32, their images centred on their background (the ResNet family's 32 px).")
 @click.option("--channels", type=click.Choice(["1", "3"]), default="3", help="Channels of a user folder set.")
 @click.option("--max-images", type=int, help="Use only the first N images of each label (e.g. 500: CIFAR-100's "
               "regime).")

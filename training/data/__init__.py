@@ -20,7 +20,7 @@ import torch
 from zoo import builtin
 from zoo.builtin.fashion_mnist import DEBIAN_FASHION_MNIST
 
-from ..errors import DataNotFound, EmptyLabel
+from ..errors import DataNotFound, EmptyLabel, InvalidTrainConfig
 from .decoded import decoded_folder
 from .folders import class_folders
 
@@ -58,7 +58,13 @@ class DataSource:
     def image_shape(self) -> tuple[int, int, int]:
         known = self.builtin
         if known is not None and not known.resizable:
-            return known.image_shape
+            c, h, w = known.image_shape
+            if self.resolution in (None, h) or (h == w and self.resolution in known.pad_to):
+                return (c, self.resolution or h, self.resolution or w)
+            padded = " (the larger centres its images on their zero background)" if known.pad_to else ""
+            raise InvalidTrainConfig(f"dataset {self.dataset!r} is {h}x{w} px and not resized: resolution "
+                                     f"{self.resolution} is not one of {', '.join(map(str, (h, *known.pad_to)))}"
+                                     + padded)
         res = self.resolution or (known.image_shape[1] if known is not None else FOLDER_RESOLUTION)
         return (known.image_shape[0] if known is not None else self.channels, res, res)
 
@@ -97,7 +103,8 @@ def load_labels(dataset: str, labels: tuple[int, ...], *, data: str | None = Non
 def _load(src: DataSource, label: int, split: str, cache: Path | None) -> np.ndarray:
     if src.builtin is not None:
         data = Path(src.data).expanduser() if src.data is not None else None
-        return src.builtin.load(data, label, split, src.image_shape(), cache)
+        shape = src.image_shape()
+        return _centred(src.builtin.load(data, label, split, shape, cache), shape)
     if split != "train":
         raise DataNotFound(f"{src.dataset}: class-per-folder trees have only a train split")
     shape, folders = src.image_shape(), class_folders(src._need_data())
@@ -105,3 +112,15 @@ def _load(src: DataSource, label: int, split: str, cache: Path | None) -> np.nda
         raise EmptyLabel(f"{src.data} has {len(folders)} class folders; label {label} is not one of "
                          f"0..{len(folders) - 1}")
     return decoded_folder(folders[label], resolution=shape[1], channels=shape[0], cache=cache)
+
+
+def _centred(images: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    """Fixed-size images (N, C, h, w) in the middle of a zero background of ``shape`` (the set's own size: as
+    they are)."""
+    (_, h, w), (n, c, ih, iw) = shape, images.shape
+    if (ih, iw) == (h, w):
+        return images
+    out = np.zeros((n, c, h, w), dtype=images.dtype)
+    top, left = (h - ih) // 2, (w - iw) // 2
+    out[:, :, top:top + ih, left:left + iw] = images
+    return out

@@ -86,7 +86,7 @@ def evaluate(root: str | Path, dataset: str, *, extractor: Extractor, n: int = 1
         def real(split: str) -> torch.Tensor:
             return real_features(cache, dataset, label, split, extractor,
                                  lambda: load_label(dataset, label, data=data, split=split, resolution=resolution,
-                                                    channels=channels), at_most=real_n)
+                                                    channels=channels), resolution=resolution, at_most=real_n)
 
         train_feats = real("train")
         fake_feats, fake_logits = extract(extractor, zoo.sample(dataset, label, n=n, seed=seed, registry=reg.root))

@@ -134,12 +134,14 @@ def extract(extractor: Extractor, images: torch.Tensor, *, batch: int = 256) -> 
 
 
 def real_features(registry: LocalRegistry, dataset: str, label: int, split: str, extractor: Extractor,
-                  load: Callable[[], torch.Tensor], *, at_most: int | None = None) -> torch.Tensor:
-    """Features of the real images of one label, from the registry's cache when it is sound. ``at_most``: a
-    seeded subset of that many images (the same subset every time), cached apart from the full set."""
+                  load: Callable[[], torch.Tensor], *, resolution: int, at_most: int | None = None) -> torch.Tensor:
+    """Features of the real images of one label at ``resolution`` px (what ``load`` gives), from the registry's
+    cache when it is sound. One registry may hold generators of several sizes (ImageNet at 64 and 128, Fashion-MNIST
+    at 28 and 32), so the size is part of the key. ``at_most``: a seeded subset of that many images (the same subset
+    every time), cached apart from the full set."""
     subset = f"-at-most-{at_most}" if at_most else ""
-    path = registry.cache_path(dataset, f"{extractor.name}-{extractor.digest[:12]}-{split}-{label:05d}{subset}"
-                                        ".safetensors")
+    path = registry.cache_path(dataset, f"{extractor.name}-{extractor.digest[:12]}-{resolution}px-{split}-"
+                                        f"{label:05d}{subset}.safetensors")
     if path.is_file():
         try:
             tensors, meta = read_extra(path)[:2]

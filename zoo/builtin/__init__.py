@@ -32,6 +32,8 @@ class BuiltinSet:
     image_shape: tuple[int, int, int]  # (C, H, W) of its images, or of its generators by default when resizable
     load: Loader
     resizable: bool = False  # images are resized to --resolution (default image_shape's); fixed-size sets are not
+    pad_to: tuple[int, ...] = ()  # larger --resolution a fixed-size set is centred in, on its zero background: the
+    #                               ResNet family's 32 px (three up-blocks from 4x4) for 28 px images, as LeNet did
     class_ids: Callable[[], tuple[str, ...]] | None = None  # unique ids that also name the classes
     labels_present: Callable[[Path], tuple[int, ...]] | None = None  # a data folder may hold a subset of the classes
     short_name: str | None = None  # in metric names (fid_fmnistnet); default: the name without punctuation

@@ -17,4 +17,4 @@ def load(data, label, split, shape, cache):
 
 
 register(BuiltinSet("fashion-mnist", "Zalando Fashion-MNIST, 28x28 grey", lambda: CLASSES, (1, 28, 28), load,
-                    short_name="fmnist"))
+                    pad_to=(32,), short_name="fmnist"))

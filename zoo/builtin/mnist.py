@@ -16,4 +16,5 @@ def load(data, label, split, shape, cache):
     return load_idx_label(data, "MNIST", label, split)
 
 
-register(BuiltinSet("mnist", "MNIST handwritten digits, 28x28 grey", lambda: CLASSES, (1, 28, 28), load))
+register(BuiltinSet("mnist", "MNIST handwritten digits, 28x28 grey", lambda: CLASSES, (1, 28, 28), load,
+                    pad_to=(32,)))
