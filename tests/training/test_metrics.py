@@ -124,7 +124,7 @@ def test_real_n_scores_against_the_same_seeded_subset_cached_apart_from_the_full
     ex = classifier_extractor(reg, "digits")
     capped = evaluate(reg.root, "digits", extractor=ex, n=20, real_n=25, labels=[0])
     files = sorted((reg.root / "digits" / "cache").glob("*-00000-at-most-25.safetensors"))
-    assert [f.name.split("-")[2] for f in files] == ["test", "train"]
+    assert [f.name.split("-")[2:4] for f in files] == [["8px", "test"], ["8px", "train"]]  # digits are 8 x 8
     train = read_extra(files[1])[0]["features"]
     assert len(train) == 25  # digits has about 150 train images of label 0: a subset was taken
     assert capped["real_n"] == 25 and "25 real train images" in capped["description"]
