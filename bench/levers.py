@@ -80,6 +80,7 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # The start's share on today's default (0.2 was chosen at 300 on the recipe before n_critic 1 and layer norm).
     "warm start 0.1": ("per-label WGAN-GP", {"warm_start": 0.1}),
     "warm start 0.3": ("per-label WGAN-GP", {"warm_start": 0.3}),
+    "warm start 0.4": ("per-label WGAN-GP", {"warm_start": 0.4}),
     "batch 64": ("per-label WGAN-GP", {"batch_size": 64}),
     "n_critic 1": ("per-label WGAN-GP", {"n_critic": 1}),  # the DC-GAN's step count per core-second (the default since)
     "n_critic 2 (the defaults before)": ("per-label WGAN-GP", {"n_critic": 2}),
