@@ -215,7 +215,7 @@ def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, ca
            "provenance_checks": checks}
     if cas_n:  # what the samples are worth as training data: the same images the provenance check vouched for
         cas = classification_accuracy_score(run.root, DATASET, n=cas_n, seed=0, labels=labels, baselines=cas_baselines,
-                                            min_steps=cas_min_steps)
+                                            min_steps=cas_min_steps, test_n=real_n)
         out["cas"] = {"n": cas_n, "seed": 0, "overall": cas["overall"], "labels": cas["labels"]}
     return out
 

@@ -24,7 +24,7 @@ from ..errors import DataNotFound, EmptyLabel, InvalidTrainConfig
 from .decoded import decoded_folder
 from .folders import class_folders
 
-__all__ = ["DataSource", "load_label", "load_labels", "DEBIAN_FASHION_MNIST"]
+__all__ = ["DataSource", "load_label", "load_labels", "seeded_subset", "DEBIAN_FASHION_MNIST"]
 
 log = logging.getLogger(__name__)
 FOLDER_RESOLUTION = 64  # user folder trees are resized to this unless told otherwise
@@ -88,6 +88,14 @@ def load_label(dataset: str, label: int, *, data: str | os.PathLike[str] | None 
         raise EmptyLabel(f"dataset {dataset!r}, label {label}: expected images to train on, found none")
     log.info("loaded %d images of %s label %d, shape %s", len(arr), dataset, label, arr.shape[1:])
     return torch.from_numpy(np.ascontiguousarray(arr))
+
+
+def seeded_subset(images: torch.Tensor, at_most: int | None, label: int) -> torch.Tensor:
+    """At most ``at_most`` of one label's real images (None: all), the same seeded subset every time: what every
+    reference that scores on fewer real images draws."""
+    if not at_most or len(images) <= at_most:
+        return images
+    return images[torch.randperm(len(images), generator=torch.Generator().manual_seed(label))[:at_most]]
 
 
 def load_labels(dataset: str, labels: tuple[int, ...], *, data: str | None = None, resolution: int | None = None,

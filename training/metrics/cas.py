@@ -19,7 +19,7 @@ import torch
 import zoo
 from registry import LocalRegistry, MetricsBlock
 
-from ..data import load_label
+from ..data import load_label, seeded_subset
 from ..errors import DataNotFound
 from .classifier import BATCH, fit_classifier, load_classifier_or_say_how, predictions
 
@@ -36,12 +36,13 @@ def _per_label(model, test: dict[int, torch.Tensor]) -> dict[int, float]:
 
 def classification_accuracy_score(root: str | Path, dataset: str, *, n: int = 1000, seed: int = 0,
                                   data: str | None = None, labels: Sequence[int] | None = None, epochs: int = 3,
-                                  baselines: bool = True, min_steps: int = MIN_STEPS,
+                                  baselines: bool = True, min_steps: int = MIN_STEPS, test_n: int | None = None,
                                   progress: Callable[[str], None] | None = None) -> dict:
     """Train on ``n`` generated images per label served by the registry at ``root``; test on real test images.
     Needs the registry's domain classifier (the ceiling, and the recipe's reference). ``baselines=False`` leaves
     out the two real-data classifiers, which depend on the data, ``n`` and ``seed`` only (a comparison scoring
-    many registries computes them once)."""
+    many registries computes them once). ``test_n``: at most that many real test images per label (the seeded
+    subset ``zoo eval --real-n`` scores against), default every one."""
     reg = LocalRegistry(root)
     ceiling = load_classifier_or_say_how(reg, dataset)
     spec = zoo.spec(dataset, registry=reg.root)
@@ -59,7 +60,8 @@ def classification_accuracy_score(root: str | Path, dataset: str, *, n: int = 10
         generated.append((x * 255).round().clamp(0, 255).to(torch.uint8))
         real = load_label(dataset, label, data=data, split="train", resolution=resolution, channels=channels)
         real_same_n.append(real[torch.randperm(len(real), generator=g)[:n]])
-        test[label] = load_label(dataset, label, data=data, split="test", resolution=resolution, channels=channels)
+        test[label] = seeded_subset(load_label(dataset, label, data=data, split="test", resolution=resolution,
+                                               channels=channels), test_n, label)
         if progress is not None:
             progress(f"label {label}")
 
@@ -81,6 +83,7 @@ def classification_accuracy_score(root: str | Path, dataset: str, *, n: int = 10
     description = (f"Classification Accuracy Score: `cas` is the test accuracy, on the real test split, of a "
                    f"classifier of the domain classifier's recipe (at least {epochs} epochs and {min_steps} "
                    f"steps) trained on {n} generated images per label only (seed {seed})"
+                   + (f", tested on at most {test_n:,} real test images per label (a seeded subset)" if test_n else "")
                    + (f"; `cas_real_same_n` the same recipe on {n} real training images per label; `cas_real_all` "
                       "the domain classifier (every real training image: the ceiling)." if baselines else
                       "; the real-data classifiers beside it were not run here."))

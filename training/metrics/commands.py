@@ -59,7 +59,8 @@ def train_classifier_cmd(dataset: str, out: Path, data: Path | None, epochs: int
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--labels", default="all", show_default=True, help="Only these labels: 0-9, 0,3,5-7, names, or all.")
 @click.option("--real-n", type=click.IntRange(2, None), help="At most this many real images per label and split "
-              "(a seeded subset) as the reference; default every one. Inception on a 2-core CPU: 4-16 images a second.")
+              "(a seeded subset) as the reference, and as the CAS test set; default every one. Inception on a 2-core "
+              "CPU: 4-16 images a second.")
 @click.option("--cas", is_flag=True, help="Also the Classification Accuracy Score: a classifier of the domain "
               "classifier's recipe trained on --cas-n generated images per label only, tested on the real test split, "
               "beside the same recipe on as many real images and on all of them.")
@@ -109,16 +110,18 @@ def eval_cmd(dataset: str, root: Path, n: int, features: str, inception: Path | 
         click.echo(f"retrain only those: `zoo train {dataset} --labels {','.join(result['weak'])} --retrain "
                    f"--out {root}` (with the options they were trained with)")
     if cas:
-        _cas(reg, dataset, n=cas_n, seed=seed, data=data, labels=parse_labels(labels, zoo.spec(dataset, registry=reg.root)))
+        _cas(reg, dataset, n=cas_n, seed=seed, data=data, test_n=real_n,
+             labels=parse_labels(labels, zoo.spec(dataset, registry=reg.root)))
     click.echo(f"stored in the metrics record of {reg.root} ({dataset})")
 
 
-def _cas(reg: LocalRegistry, dataset: str, *, n: int, seed: int, data: Path | None, labels: list[int]) -> None:
+def _cas(reg: LocalRegistry, dataset: str, *, n: int, seed: int, data: Path | None, labels: list[int],
+         test_n: int | None) -> None:
     with tqdm(desc=f"CAS {dataset}", unit="step") as bar:
         result = classification_accuracy_score(reg.root, dataset, n=n, seed=seed, data=data, labels=labels,
-                                               progress=lambda what: bar.update(1))
-    click.echo(f"Classification Accuracy Score ({n} generated images per label, seed {seed}; tested on the real "
-               "test split):")
+                                               test_n=test_n, progress=lambda what: bar.update(1))
+    tested_on = f"at most {test_n:,} real test images per label" if test_n else "the real test split"
+    click.echo(f"Classification Accuracy Score ({n} generated images per label, seed {seed}; tested on {tested_on}):")
     click.echo(f"{'label':>5}  {'generated':>9}  {'real, same n':>12}  {'real, all':>9}")
     for label, s in result["labels"].items():
         click.echo(f"{label:>5}  {s['cas']:>9.4f}  {s['cas_real_same_n']:>12.4f}  {s['cas_real_all']:>9.4f}")

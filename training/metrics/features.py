@@ -17,6 +17,7 @@ from registry import LocalRegistry, RegistryError
 from registry.atomic import atomic_write_bytes
 from registry.files import encode_extra, read_extra
 
+from ..data import seeded_subset
 from ..errors import DataNotFound
 from .classifier import classifier_name, load_classifier
 
@@ -150,10 +151,7 @@ def real_features(registry: LocalRegistry, dataset: str, label: int, split: str,
             log.warning("%s was made by other weights: recomputing", path)
         except (RegistryError, OSError) as e:  # a damaged cache is recomputed, never trusted
             log.warning("recomputing damaged feature cache %s: %s", path, e)
-    images = load()
-    if at_most and len(images) > at_most:
-        images = images[torch.randperm(len(images), generator=torch.Generator().manual_seed(label))[:at_most]]
-    feats, _ = extract(extractor, images)
+    feats, _ = extract(extractor, seeded_subset(load(), at_most, label))
     atomic_write_bytes(path, encode_extra({"features": feats}, {"extractor_digest": extractor.digest,
                                                                 "n": str(len(feats))}))
     return feats
