@@ -48,6 +48,12 @@ def requires(missing: str | None) -> pytest.MarkDecorator:
     return pytest.mark.requires(missing)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Slow tests first, the rest in their order: xdist hands out tests (and `together` groups) in collection
+    order, and a minute-long test handed out last runs on one worker while the other waits for it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "requires(missing): needs a component; `make test` fails without it")
     config.addinivalue_line("markers", "xdist_group(name): run on one xdist worker (`together`)")

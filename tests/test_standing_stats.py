@@ -28,6 +28,7 @@ def _stale_generator(cfg: NetConfig):
     return G.eval()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("arch, resolution", [("dcgan", 28), ("resnet", 32)])
 def test_eval_mode_then_normalises_as_training_mode_does_on_large_batches(arch, resolution):
     G = _stale_generator(NetConfig(arch=arch, resolution=resolution, channels=1, latent_dim=16, width=8))

@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import COMPLETE
 
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.mark.slow  # two pytest runs in subprocesses
 def test_a_missing_component_is_skipped_by_hand_and_fails_under_make_test(tmp_path):
     shutil.copy(HERE / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_needs.py").write_text(

@@ -18,7 +18,8 @@ from training.metrics.scores import METRICS, Sample
 from zoo.cli import main
 
 pytestmark = [pytest.mark.slow, together("test_inception")]
-N = 24  # images per set: the network runs on the CPU at 299 px (about 4 images a second on 2 cores)
+N = 12  # images per set: the network runs on the CPU at 299 px (about 4 images a second on 2 cores); at 12 a
+# side the three distances of two seeds were 147 / 175, 434 / 436 and 471 / 488 (AMD EPYC)
 
 
 def fid(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -57,7 +58,7 @@ def test_it_behaves_like_an_fid_network(network, sets):
     noise = torch.rand(N, 1, 28, 28, generator=g)
     same_kind, worse, worst = (fid(real_train, extract(network, x)[0]) for x in (test, noisy, noise))
     assert same_kind < worse < worst, (same_kind, worse, worst)  # more noise, further away
-    assert same_kind < 0.5 * worst  # (24 images a side: FID's own bias is large)
+    assert same_kind < 0.5 * worst  # (12 images a side: FID's own bias is large)
 
 
 def test_the_same_images_score_the_same_in_another_process(network, sets, tmp_path):
