@@ -5,10 +5,15 @@ same command is submitted again. Every label must end up trained exactly once, w
 written by the job that follows the array, and the labels of the first round left untouched."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
+import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -17,7 +22,7 @@ from slurm_cluster import slurm_available, slurm_cluster, wait_for_jobs
 
 from registry import LocalRegistry, verify
 from registry.index import all_generator_files
-from registry.layout import run_dir
+from registry.layout import CHECKPOINT, run_dir, run_key
 from training.data.fmnist_tree import write_class_tree
 from zoo.loading import generator_from_file
 
@@ -29,6 +34,23 @@ NAME = "fmnist100"
 def squeue(env: dict[str, str]) -> list[tuple[str, str]]:
     out = subprocess.run(["squeue", "-h", "-r", "-o", "%i %T"], env=env, capture_output=True, text=True).stdout
     return [tuple(line.split()) for line in out.splitlines()]
+
+
+def job_pids(env: dict[str, str], task: str) -> list[int]:
+    """The processes of one array task, none if it has ended (``scontrol listpids`` wants the task's job id)."""
+    queue = subprocess.run(["squeue", "-h", "-r", "-o", "%i %A"], env=env, capture_output=True, text=True).stdout
+    job_id = dict(line.split() for line in queue.splitlines()).get(task)
+    if job_id is None:
+        return []
+    listed = subprocess.run(["scontrol", "listpids", job_id], env=env, capture_output=True, text=True)
+    out = listed.stdout if listed.returncode == 0 else ""
+    return [int(line.split()[0]) for line in out.splitlines()[1:] if line.strip()]
+
+
+def signal_all(pids: Iterable[int], sig: signal.Signals) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):  # a task that ended since it was listed
+            os.kill(pid, sig)
 
 
 def digests(out: Path) -> dict[int, str]:
@@ -47,19 +69,34 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
         first = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
         assert first.returncode == 0, first.stderr
         array_id = first.stdout.split("submitted job array ")[1].split()[0]
-        deadline, running = time.monotonic() + 300, []
+        deadline, running, checkpointed = time.monotonic() + 300, [], []
         # Some done, some running, and one label inside its training loop with a checkpoint saved: a signal that
         # lands while a task loads its next label's data ends it with nothing to resume (training.preempt), and
-        # on a loaded machine, whose start-ups are slower, that once happened to both running tasks.
-        while not (len(digests(out)) >= 15 and running and list(out.rglob("checkpoint.pt"))) \
-                and time.monotonic() < deadline:
+        # on a loaded machine, whose start-ups are slower, that once happened to both running tasks. The running
+        # tasks are frozen before the checkpoints are looked at: with a 0.3 s budget a label may finish between a
+        # look and a signal (stop 36's CI: then nothing was left to resume). The cluster is this machine, so its
+        # processes are stopped directly (scancel's SIGSTOP on an array task makes SLURM drop its record here).
+        while not checkpointed and time.monotonic() < deadline:
             time.sleep(0.05)
             running = [i for i, state in squeue(env) if state == "RUNNING" and i.startswith(array_id + "_")]
-        assert running, squeue(env)
-        subprocess.run(["scancel", "--batch", "--signal=KILL", running[0]], env=env, check=True)  # mid-step
+            if len(digests(out)) < 15 or not running or not list(out.rglob(CHECKPOINT)):
+                continue
+            pids = {task: job_pids(env, task) for task in running}
+            signal_all(itertools.chain(*pids.values()), signal.SIGSTOP)
+            # training.shard: round-robin, so label k is the array's task k % TASKS; only a frozen task's count
+            checkpointed = sorted(k for k in (int(run_key(p.parent)) for p in out.rglob(CHECKPOINT))
+                                  if pids.get(f"{array_id}_{k % TASKS}"))
+            if not checkpointed:
+                signal_all(itertools.chain(*pids.values()), signal.SIGCONT)
+        assert checkpointed, squeue(env)
+        killed_label = checkpointed[0]
+        killed = f"{array_id}_{killed_label % TASKS}"
+        subprocess.run(["scancel", "--batch", "--signal=KILL", killed], env=env, check=True)  # mid-step
+        signal_all(itertools.chain(*(pids[task] for task in running if task != killed)), signal.SIGCONT)
         subprocess.run(["scancel", array_id], env=env, check=True)  # the rest: SIGTERM, or never started
         wait_for_jobs(env, timeout=300)
         done = digests(out)
+        assert (run_dir(out, NAME, killed_label) / CHECKPOINT).is_file()  # what SIGKILL left
         first_round_s = time.monotonic() - started
         assert 15 <= len(done) < CLASSES
         reg = LocalRegistry(out)
@@ -83,8 +120,9 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
     assert sorted(reg.index().datasets[NAME].generators) == list(range(CLASSES))
     assert verify(reg, load_check=generator_from_file).ok
     assert not list(out.rglob(".tmp-*")) and not list(out.rglob("checkpoint.pt"))
-    assert "resumed at step" in logs  # the SIGTERMed / killed labels continued from their checkpoints
     second_logs = "\n".join(p.read_text() for p in (out / ".slurm").glob(f"slurm-{second_id}_*.out"))
+    resumed = [line for line in second_logs.splitlines() if "resumed at step" in line]
+    assert any(line.split()[:3] == ["label", str(killed_label), "trained"] for line in resumed), second_logs[-3000:]
     skipped = [line for line in second_logs.splitlines() if line.startswith("label") and " skipped " in line]
     assert len(skipped) == len(done)  # the second submission skipped exactly the labels finished before
 
