@@ -82,6 +82,10 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "warm start 0.3": ("per-label WGAN-GP", {"warm_start": 0.3}),
     "warm start 0.4": ("per-label WGAN-GP", {"warm_start": 0.4}),
     "batch 64": ("per-label WGAN-GP", {"batch_size": 64}),
+    # The penalty's weight, never varied before (lambda 10 from Gulrajani et al.): a weaker pull towards unit
+    # gradients lets the critic separate sharper, which is what precision asks of the generator.
+    "gradient-penalty weight 1": ("per-label WGAN-GP", {"gp_weight": 1.0}),
+    "gradient-penalty weight 3": ("per-label WGAN-GP", {"gp_weight": 3.0}),
     "n_critic 1": ("per-label WGAN-GP", {"n_critic": 1}),  # the DC-GAN's step count per core-second (the default since)
     "n_critic 2 (the defaults before)": ("per-label WGAN-GP", {"n_critic": 2}),
     # The generator's capacity alone: the `base` width (2x) with the critic kept at the `small` width.
