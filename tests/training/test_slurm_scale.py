@@ -2,7 +2,8 @@
 real Fashion-MNIST images cut into a 100-class folder tree, 25 labels per task, 2 tasks at a time. Mid-run
 one task is SIGKILLed mid-step and the rest of the array cancelled (SIGTERM: they checkpoint and stop); the
 same command is submitted again. Every label must end up trained exactly once, with no half file, the index
-written by the job that follows the array, and the labels of the first round left untouched."""
+written by the job that follows the array, the labels of the first round left untouched, and the label killed
+with a checkpoint resumed from it."""
 from __future__ import annotations
 
 import contextlib
