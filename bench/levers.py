@@ -91,6 +91,8 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # Past 5e-4, to find where the curve turns (5e-4 won all four metrics in every run against 3e-4).
     "lr 7e-4": ("per-label WGAN-GP", {"lr": 7e-4}),
     "lr 1e-3": ("per-label WGAN-GP", {"lr": 1e-3}),
+    "lr 1.5e-3": ("per-label WGAN-GP", {"lr": 1.5e-3}),
+    "lr 2e-3": ("per-label WGAN-GP", {"lr": 2e-3}),
     "n_critic 1": ("per-label WGAN-GP", {"n_critic": 1}),  # the DC-GAN's step count per core-second (the default since)
     "n_critic 2 (the defaults before)": ("per-label WGAN-GP", {"n_critic": 2}),
     # The generator's capacity alone: the `base` width (2x) with the critic kept at the `small` width.
