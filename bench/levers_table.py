@@ -26,8 +26,16 @@ SWEEP_DEFAULTS = {"lr": 3e-4, "batch_size": 32, "n_critic": 2, "gp_every": 4, "w
 
 
 def _sci(x: float) -> str:
-    """3e-4, as the docs write a learning rate."""
-    return f"{x:.0e}".replace("e-0", "e-")
+    """3e-4 and 1.5e-3, as the docs write a learning rate."""
+    mantissa, exponent = f"{x:e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
+def _value(key: str, v) -> str:
+    """A moved default as the docs write it: 'lr 2e-3', 'n_critic 1', 'critic_norm layer'."""
+    if key == "lr":
+        return f"{key} {_sci(v)}"
+    return f"{key} {v:g}" if isinstance(v, float | int) else f"{key} {v}"
 
 
 def _name(variant: str, file: str = "", config: dict | None = None, recipe: dict | None = None) -> str:
@@ -45,8 +53,7 @@ def _name(variant: str, file: str = "", config: dict | None = None, recipe: dict
         # runs over other defaults are never pooled in one row.
         moved = {k: v for k, v in config.items()
                  if k in SWEEP_DEFAULTS and k not in (recipe or {}) and v != SWEEP_DEFAULTS[k]}
-        days = " (" + ", ".join(f"{k} {v:g}" if isinstance(v, float | int) else f"{k} {v}"
-                                for k, v in moved.items()) + ")" if moved else ""
+        days = " (" + ", ".join(_value(k, v) for k, v in moved.items()) + ")" if moved else ""
         return f"per-label defaults{days} + {variant}"
     if variant.startswith("+ "):  # a row relative to the one above it in the first sweep
         variant = "per-label lr 2e-4, batch 32, n_critic 2, " + variant[2:]

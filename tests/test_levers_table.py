@@ -102,3 +102,17 @@ def test_defaults_with_layer_norm_in_the_critic_get_their_own_rows(tmp_path):
     assert sorted(rows) == sorted([sweep.format(""), sweep.format(", critic layer norm"),
                                    "per-label defaults (n_critic 1) + EMA decay 0.99",
                                    "per-label defaults (n_critic 1, critic_norm layer) + EMA decay 0.99"])
+
+
+def test_a_moved_learning_rate_is_written_as_the_docs_write_it(tmp_path):
+    """The default rate moved past 3e-4: the defaults' row and a lever over them name it 2e-3, and a rate between
+    steps of ten (1.5e-3) is not rounded into another (2e-3)."""
+    day = {"lr": 2e-3, "batch_size": 32, "n_critic": 1, "gp_every": 4, "warm_start": 0.2, "seed": 0}
+    for name, variant, lr in (("levers-precision-x", "default recipe", 2e-3), ("levers-precision-y", "default recipe",
+                                                                             1.5e-3), ("levers-precision-z", "latent 64", 2e-3)):
+        _sweep(tmp_path, name, "Intel(R) Xeon(R) Processor", 0, 1.0, 900)
+        _rename(tmp_path, name, variant, {**day, "lr": lr})
+    rows = sorted(line.split(" | ")[0][2:] for line in table(tmp_path).splitlines() if " | all | " in line)
+    sweep = "per-label defaults of the precision sweep (lr {}, batch 32, n_critic 1, gp every 4, warm start 0.2)"
+    assert rows == sorted([sweep.format("1.5e-3"), sweep.format("2e-3"),
+                           "per-label defaults (lr 2e-3, n_critic 1) + latent 64"])
