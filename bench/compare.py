@@ -59,7 +59,7 @@ METHODS = {  # name -> (loss, mode); each loss starts from its own recipe's defa
 # Tuned against tuned: each method's best recipe at 300 core-seconds in bench/levers.py (docs/levers*.md), over
 # its loss's defaults. ``--untuned`` runs every method on its loss's defaults instead.
 TUNED: dict[str, dict] = {
-    "per-label WGAN-GP": {},  # the zoo's defaults are what the lever runs chose (lr 3e-4, ..., warm start 0.2)
+    "per-label WGAN-GP": {},  # the zoo's defaults are what the lever runs chose (lr 1e-3, ..., warm start 0.2)
     "per-label DC-GAN": {"lr": 2e-4, "batch_size": 32},
     "conditional WGAN-GP": {},  # its mode's defaults are its best (lr 2e-4, n_critic 2: training/losses/wgan_gp.py)
 }

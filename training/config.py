@@ -68,8 +68,9 @@ class TrainConfig:
                                    "default), none, or batch (DC-GAN's default; not with WGAN-GP: its gradient "
                                    "penalty is per image). Default: the loss's own.", choices=CRITIC_NORMS)
     batch_size: int = _opt(32, "--batch-size", "Images per critic and generator step (64 in Gulrajani et al.).")
-    lr: float = _opt(3e-4, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
-                     "(1e-4 in Gulrajani et al. 2017; 2e-4 with --mode conditional, its measured best).")
+    lr: float = _opt(1e-3, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
+                     "(1e-4 in Gulrajani et al. 2017; 1e-3 here, measured against 3e-4..2e-3 at equal "
+                     "core-seconds: docs/interleaved.md; 2e-4 with --mode conditional, its measured best).")
     lr_d: float | None = _opt(None, "--lr-d", "Critic learning rate (default: --lr); another value gives two "
                               "time-scale updates (Heusel et al. 2017).", type=float)
     lr_decay: str = _opt("none", "--lr-decay", "Learning-rate schedule of both nets: none (constant), or linear "

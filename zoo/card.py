@@ -7,6 +7,7 @@ from typing import Any
 
 from registry import DatasetEntry, LocalRegistry, MetricsBlock
 from registry.hub import HubRegistry
+from registry.layout import RUN_CONFIG
 from registry.publish import CARD_MARKER
 from registry.summary import ranges
 
@@ -117,7 +118,7 @@ def _losses(losses: list[str]) -> str:
     return named
 
 
-def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> list[str]:
+def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None, recipe: list[str]) -> list[str]:
     spec = builtin_spec(dataset)
     lines = [f"## {dataset}", ""]
     if spec is not None:
@@ -151,9 +152,35 @@ def _dataset_section(dataset: str, entry: DatasetEntry, grid: str | None) -> lis
     if entry.record:
         lines += ["### Training record", "", "```sh", entry.record.get("command", ""), "```", ""]
         lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in entry.record.items() if k != "command"] + [""]
+    lines += recipe
     for block in (entry.metrics or {}).values():
         lines += [f"### Metrics: `{block.features}`", ""] + _metrics_table(block, entry.class_names)
     return lines
+
+
+# What a model card states of a recipe, in the order a reader looks for it: TrainConfig field -> its name here.
+RECIPE_FIELDS = {"lr": "lr", "lr_d": "critic lr", "betas": "Adam betas", "batch_size": "batch", "n_critic": "n_critic",
+                 "gp_weight": "gradient penalty", "gp_every": "penalty every k-th critic step",
+                 "critic_norm": "critic norm", "ema_decay": "EMA decay", "warm_start": "shared start share",
+                 "warm_start_kind": "start kind", "augment": "augment", "lr_decay": "lr decay"}
+
+
+def _recipes(reg: LocalRegistry, dataset: str) -> list[str]:
+    """The hyperparameters the generators were trained with, from each run's own record (they outlive defaults
+    that move): one line per distinct recipe, with the labels that used it."""
+    by_recipe: dict[str, list[str]] = {}
+    for label, folder in reg.runs(dataset).items():
+        try:
+            config = json.loads((folder / RUN_CONFIG).read_text())["job"]["config"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # a run without a readable record says nothing about its recipe
+        text = ", ".join(f"{name} {config[k]}" for k, name in RECIPE_FIELDS.items() if config.get(k) is not None)
+        by_recipe.setdefault(text, []).append(label)
+    if not by_recipe:
+        return []
+    lines = ["### Recipe", "", "As each label's run recorded it (`runs/label-*/config.json`):", ""]
+    return lines + [f"- labels {', '.join(sorted(labels, key=lambda x: (len(x), x)))}: {text}"
+                    for text, labels in by_recipe.items()] + [""]
 
 
 def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: str | None = None, intro: str = "",
@@ -174,7 +201,8 @@ def render_card(root: str | Path | LocalRegistry | HubRegistry, *, grid_image: s
     if grid_image:
         lines += [f"![one row per class, seed 0]({grid_image})", ""]
     for dataset, entry in sorted(index.items()):
-        lines += _dataset_section(dataset, entry, (dataset_grids or {}).get(dataset))
+        recipe = _recipes(reg, dataset) if isinstance(reg, LocalRegistry) else []
+        lines += _dataset_section(dataset, entry, (dataset_grids or {}).get(dataset), recipe)
     lines += [section.strip() + "\n" for section in sections or []]
     lines += [LIMITATIONS]
     return "\n".join(lines).rstrip() + "\n"

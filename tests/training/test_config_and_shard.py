@@ -20,7 +20,7 @@ def test_nonsense_budgets_are_refused(text):
 def test_train_config_defaults_are_the_measured_recipe_and_round_trip():
     cfg = TrainConfig()  # docs/levers-table.md: the best per-label recipe measured (n_critic 1: at 600 and 2,400)
     assert (cfg.lr, cfg.betas, cfg.n_critic, cfg.gp_weight, cfg.gp_every, cfg.batch_size, cfg.warm_start) == (
-        3e-4, (0.0, 0.9), 1, 10.0, 4, 32, 0.2)
+        1e-3, (0.0, 0.9), 1, 10.0, 4, 32, 0.2)
     # A conditional model has no start to fan out from; the paper's DC-GAN baseline trains from scratch.
     assert TrainConfig.for_loss(mode="conditional").warm_start == 0.0
     assert TrainConfig.for_loss("dcgan").warm_start == 0.0

@@ -111,7 +111,7 @@ def test_resume_never_mixes_recipes(tmp_path):
 
     refused = zoo_train(out, "--lr", "1e-4")
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
-    assert "label 0 unfinished under another job (config.lr: 0.0003 -> 0.0001)" in refused.stderr
+    assert "label 0 unfinished under another job (config.lr: 0.001 -> 0.0001)" in refused.stderr
     assert "--retrain" in refused.stderr and (folder / CHECKPOINT).read_bytes() == old_checkpoint
 
     replaced = zoo_train(out, "--lr", "1e-4", "--retrain", fault="train-step@2")  # before its first checkpoint
@@ -143,7 +143,7 @@ def test_a_finished_job_reruns_without_a_start_or_a_worker_and_a_changed_one_is_
                            env={**os.environ, "WCGAN_ZOO_FAULT": "train-step@1"})  # a step anywhere would kill it
     assert again.returncode == 0 and again.stdout.count("skipped") == 2, again.stderr
     changed = subprocess.run([*cmd[:-1], "--lr", "1e-4", "--no-progress"], capture_output=True, text=True, timeout=300)
-    assert changed.returncode == 2 and "labels 0,1 finished under another job (config.lr: 0.0003 -> 0.0001)" \
+    assert changed.returncode == 2 and "labels 0,1 finished under another job (config.lr: 0.001 -> 0.0001)" \
         in changed.stderr
     assert sorted(p.name for p in extras_dir(out, "digits").iterdir()) == starts  # no start trained for nothing
 

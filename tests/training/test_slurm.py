@@ -147,7 +147,7 @@ def test_a_resubmission_with_another_config_is_refused_with_the_difference(tmp_p
     res = CliRunner().invoke(main, [*base, "--labels", "5-9", "--budget", "2m", "--lr", "1e-4"])
     assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.output
     assert "labels 5,6,7,8,9" in res.stderr and "budget_s: 60.0 -> 120.0" in res.stderr
-    assert "lr: 0.0003 -> 0.0001" in res.stderr and "--retrain" in res.stderr
+    assert "lr: 0.001 -> 0.0001" in res.stderr and "--retrain" in res.stderr
     same = CliRunner().invoke(main, [*base, "--labels", "5-9", "--budget", "1m"])  # as it was: accepted
     assert same.exit_code == 0, same.stderr
     other_labels = CliRunner().invoke(main, [*base, "--labels", "0-4", "--budget", "2m"])

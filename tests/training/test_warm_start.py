@@ -13,6 +13,7 @@ from conftest import together
 from registry import LocalRegistry
 from registry.files import read_extra
 from training.config import TrainConfig
+from zoo.card import render_card
 from training.errors import InvalidTrainConfig
 from training.job import TrainJob
 from training.pool import train_jobs
@@ -132,3 +133,14 @@ def test_bad_warm_start_options_get_one_line(tmp_path):
     res = CliRunner().invoke(main, ["train", DATASET, "--labels", "0", "--out", str(tmp_path / "r"),
                                     "--warm-start-from", str(not_a_start)])
     assert res.exit_code == 2 and "expected a warm-start file" in res.output, res.output
+
+
+@pytest.mark.slow
+def test_the_card_states_the_recipe_each_run_recorded(trained):
+    """The bundled zoo outlives its defaults (lr 3e-4 then, 1e-3 now): the card says what the runs trained with,
+    read from their records, not what TrainConfig defaults to today."""
+    job, root, _ = trained
+    text = render_card(root)
+    recipe = text[text.index("### Recipe"):]
+    assert f"- labels 0, 7: lr {job.config.lr}, " in recipe and "shared start share 0.5" in recipe
+    assert "critic norm layer" in recipe and f"batch {job.config.batch_size}" in recipe
