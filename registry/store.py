@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import os
 import threading
@@ -162,6 +163,17 @@ class LocalRegistry:
         folder = layout.runs_dir(self.root, dataset)
         found = ((layout.run_key(p), p) for p in sorted(folder.iterdir())) if folder.is_dir() else ()
         return {key: p for key, p in found if key is not None}
+
+    def run_configs(self, dataset: str) -> dict[str, dict[str, Any]]:
+        """The training config each run recorded (its job's ``config``), keyed as ``runs``; a run without a
+        readable record is left out: it says nothing of how it trained."""
+        configs = {}
+        for key, folder in self.runs(dataset).items():
+            try:
+                configs[key] = json.loads((folder / layout.RUN_CONFIG).read_text(encoding="utf-8"))["job"]["config"]
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+        return configs
 
     def cache_path(self, dataset: str, name: str) -> Path:
         """A recomputable cache file of the data set (never indexed, never published)."""

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from registry import LocalRegistry
-from registry.layout import RUN_CONFIG, RUN_STATS
+from registry.layout import RUN_STATS
 from registry.summary import count
 
 from . import losses
@@ -15,14 +15,6 @@ from .errors import DataNotFound
 __all__ = ["read_stats", "plot_training"]
 
 log = logging.getLogger(__name__)
-
-
-def run_loss(folder: Path) -> str | None:
-    """The loss a run trained with, from its record (None: no readable record)."""
-    try:
-        return json.loads((folder / RUN_CONFIG).read_text(encoding="utf-8"))["job"]["config"]["loss"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def read_stats(registry: Path, dataset: str) -> dict[str, list[dict]]:
@@ -54,8 +46,8 @@ def plot_training(registry: Path, dataset: str, out: Path) -> Path:
     import matplotlib.pyplot as plt
 
     stats = read_stats(registry, dataset)
-    runs = LocalRegistry(registry).runs(dataset)
-    used = sorted({run_loss(runs[key]) or losses.names()[0] for key in stats})
+    configs = LocalRegistry(registry).run_configs(dataset)
+    used = sorted({configs.get(key, {}).get("loss") or losses.names()[0] for key in stats})
     if len(used) > 1:  # their stats differ: one plot per loss
         raise DataNotFound(f"{dataset!r} in {registry} was trained with several losses ({', '.join(used)}): "
                            "expected runs of one loss to plot together")

@@ -7,7 +7,6 @@ from typing import Any
 
 from registry import DatasetEntry, LocalRegistry, MetricsBlock
 from registry.hub import HubRegistry
-from registry.layout import RUN_CONFIG
 from registry.publish import CARD_MARKER
 from registry.summary import ranges
 
@@ -169,11 +168,7 @@ def _recipes(reg: LocalRegistry, dataset: str) -> list[str]:
     """The hyperparameters the generators were trained with, from each run's own record (they outlive defaults
     that move): one line per distinct recipe, with the labels that used it."""
     by_recipe: dict[str, list[str]] = {}
-    for label, folder in reg.runs(dataset).items():
-        try:
-            config = json.loads((folder / RUN_CONFIG).read_text())["job"]["config"]
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # a run without a readable record says nothing about its recipe
+    for label, config in reg.run_configs(dataset).items():
         text = ", ".join(f"{name} {config[k]}" for k, name in RECIPE_FIELDS.items() if config.get(k) is not None)
         by_recipe.setdefault(text, []).append(label)
     if not by_recipe:

@@ -13,12 +13,12 @@ from conftest import together
 from registry import LocalRegistry
 from registry.files import read_extra
 from training.config import TrainConfig
-from zoo.card import render_card
 from training.errors import InvalidTrainConfig
 from training.job import TrainJob
 from training.pool import train_jobs
 from training.warm_start import apply_warm_start, ensure_warm_start, start_name
 from training.wgan_gp import new_state
+from zoo.card import render_card
 from zoo.cli import main
 from zoo.sources import bundled_registry_path
 
