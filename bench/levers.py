@@ -112,6 +112,9 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "per-label DC-GAN lr 1e-3, batch 32, warm start 0.2": ("per-label DC-GAN", {
         **TUNED["per-label DC-GAN"], **STARTS["shared start"], "lr": 1e-3}),
     "no start": ("per-label WGAN-GP", STARTS["no start"]),
+    # The paper's own setting (no start) with both losses at the same rate as the default's.
+    "per-label DC-GAN lr 1e-3, batch 32, no start": ("per-label DC-GAN", {
+        **TUNED["per-label DC-GAN"], **STARTS["no start"], "lr": 1e-3}),
     "per-label DC-GAN lr 2e-4, batch 32, no start": ("per-label DC-GAN",
                                                      {**TUNED["per-label DC-GAN"], **STARTS["no start"]}),
     # The conditional baseline given the per-label arm's best lever too (the same effort tuning each side).
