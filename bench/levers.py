@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compare import CORES, DATASET, STARTS, TUNED, Run, score, train  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
-from training.speed import cpu_name  # noqa: E402
+from training.speed import cpu_name, native_bf16  # noqa: E402
 
 # name -> (the METHODS entry it modifies, TrainConfig fields)
 FAST = {"lr": 2e-4, "batch_size": 32, "n_critic": 2, "gp_every": 1, "warm_start": 0.0}  # explicit: defaults move
@@ -161,15 +161,18 @@ def main() -> None:
              "config": r.job(labels, preset).config.to_json(),  # the whole config it trained with
              "core_seconds": r.budget * len(labels), **trained[r.root], **score(r, labels, args.n, features)}
             for r in runs]
+    # Every variant trains with precision "auto": bf16 where the CPU computes it natively, which buys several times
+    # the steps of an fp32 CPU of the same name for the same core-seconds.
+    bf16 = native_bf16(torch.device("cpu"))
     out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "budget_per_label_s": args.budget, "seed": args.seed,
-           "cpu": cpu_name(), "torch": torch.__version__, "cores": CORES, "rows": rows,
+           "cpu": cpu_name(), "bf16": bf16, "torch": torch.__version__, "cores": CORES, "rows": rows,
            "wall_seconds": round(time.monotonic() - t0, 1)}
     args.out.mkdir(parents=True, exist_ok=True)
     name = ("levers-precision" if args.precision else "levers-small-data" if args.small_data else "levers") + (f"-seed{args.seed}" if args.seed else "") + (f"-{args.tag}" if args.tag else "")
     (args.out / f"{name}.json").write_text(json.dumps(out, indent=1))
     stolen = rows[0].get("pool_stolen_share") if rows else None
     lines = [f"{len(labels)} labels x {args.budget:g} s = {args.budget * len(labels):g} core-seconds per variant; "
-             f"{args.n} samples per label; {cpu_name()}, {CORES} cores"
+             f"{args.n} samples per label; {cpu_name()} ({'bf16' if bf16 else 'fp32'}), {CORES} cores"
              + (f"; the hypervisor took {stolen:.0%} of the CPU time while they trained" if stolen is not None else "")
              + ".", "",
              "| variant | steps (median, min-max) | CPU s a label got (median) | "

@@ -1,8 +1,9 @@
 """One table from every lever run in docs/levers*.json: each variant's intra-FID per seed, and its precision,
 recall and class consistency averaged over the seeds it was run with. A variant run again with the same seed (the
 defaults, run beside every lever of a sweep) shows each run's intra-FID in its seed's cell and counts in the
-means. A row is one variant at one budget on one CPU: sweeps on another CPU (bf16 on an Intel Xeon, fp32 on an AMD EPYC) buy other step counts and are never
-merged with them. The steps column shows what those core-seconds bought on the machine of that day.
+means. A row is one variant at one budget on one CPU and arithmetic: sweeps on another CPU, or in
+bf16 against fp32 (bf16 on an Intel Xeon and on an AVX512-BF16 AMD EPYC, fp32 on an AVX2 EPYC), buy other step
+counts and are never merged with them. The steps column shows what those core-seconds bought on the machine of that day.
 
     python bench/levers_table.py docs > docs/levers-table.md
 """
@@ -65,9 +66,11 @@ def _norm(config: dict) -> str:
     return "none" if config.get("critic_norm", "auto") == "auto" else config["critic_norm"]
 
 
-def _cpu(name: str) -> str:
-    """'Intel(R) Xeon(R) Processor' -> 'Intel Xeon'."""
-    return name.replace("(R)", "").replace(" Processor", "").replace("  ", " ").strip()
+def _cpu(run: dict) -> str:
+    """'Intel(R) Xeon(R) Processor', bf16 -> 'Intel Xeon, bf16'. Sweeps from before runs recorded their arithmetic
+    ran bf16 on the Xeons and fp32 on the AVX2 EPYCs of those days."""
+    name = run["cpu"].replace("(R)", "").replace(" Processor", "").replace("  ", " ").strip()
+    return f"{name}, {'bf16' if run.get('bf16', 'Xeon' in name) else 'fp32'}"
 
 
 def table(folder: Path) -> str:
@@ -77,7 +80,7 @@ def table(folder: Path) -> str:
         core_s = run["budget_per_label_s"] * len(run["labels"])
         for r in run["rows"]:
             name = _name(r["variant"], run["file"], r.get("config"), r.get("recipe"))
-            key = (name, bool(r.get("max_images")), _cpu(run["cpu"]), core_s)
+            key = (name, bool(r.get("max_images")), _cpu(run), core_s)
             rows[key][run.get("seed", 0)].append(r)
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",
              "Every variant of a sweep at the same core-seconds (10 labels, one core each), 500 samples per label, "

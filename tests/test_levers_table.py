@@ -25,18 +25,31 @@ def test_seeds_of_one_cpu_share_a_row_and_other_cpus_get_their_own(tmp_path):
     _sweep(tmp_path, "levers-precision-seed1-layer", "Intel(R) Xeon(R) Processor", 1, 1.75, 950)
     _sweep(tmp_path, "levers-precision", "AMD EPYC", 0, 6.5, 300)
     rows = [line for line in table(tmp_path).splitlines() if line.startswith("| per-label defaults + critic")]
-    assert rows == ["| per-label defaults + critic layer norm | all | AMD EPYC | 60 | 300 | 6.50 |  | 6.50 | 0.800 | "
+    assert rows == ["| per-label defaults + critic layer norm | all | AMD EPYC, fp32 | 60 | 300 | 6.50 |  | 6.50 | 0.800 | "
                     "0.500 | 0.900 |",
-                    "| per-label defaults + critic layer norm | all | Intel Xeon | 60 | 900 | 1.25 | 1.75 | 1.50 | "
+                    "| per-label defaults + critic layer norm | all | Intel Xeon, bf16 | 60 | 900 | 1.25 | 1.75 | 1.50 | "
                     "0.800 | 0.500 | 0.900 |"]
 
+
+
+def test_one_cpu_name_in_bf16_and_in_fp32_gets_two_rows(tmp_path):
+    """An AVX512-BF16 EPYC buys several times an AVX2 EPYC's steps: the sweep's recorded arithmetic keeps them apart."""
+    _sweep(tmp_path, "levers-precision", "AMD EPYC", 0, 6.5, 300)  # recorded no arithmetic: the AVX2 EPYCs' fp32
+    _sweep(tmp_path, "levers-precision-seed1-bf16", "AMD EPYC", 1, 2.5, 1100)
+    data = json.loads((tmp_path / "levers-precision-seed1-bf16.json").read_text())
+    (tmp_path / "levers-precision-seed1-bf16.json").write_text(json.dumps({**data, "bf16": True}))
+    rows = [line for line in table(tmp_path).splitlines() if line.startswith("| per-label defaults + critic")]
+    assert rows == ["| per-label defaults + critic layer norm | all | AMD EPYC, bf16 | 60 | 1,100 |  | 2.50 | 2.50 | "
+                    "0.800 | 0.500 | 0.900 |",
+                    "| per-label defaults + critic layer norm | all | AMD EPYC, fp32 | 60 | 300 | 6.50 |  | 6.50 | 0.800 | "
+                    "0.500 | 0.900 |"]
 
 def test_a_variant_run_again_with_the_same_seed_keeps_both_runs(tmp_path):
     """The defaults run beside every lever of a sweep: a later sweep's run must not replace an earlier one."""
     _sweep(tmp_path, "levers-precision-layer", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
     _sweep(tmp_path, "levers-precision-resnet", "Intel(R) Xeon(R) Processor", 0, 2.25, 800)
     rows = [line for line in table(tmp_path).splitlines() if line.startswith("| per-label defaults + critic")]
-    assert rows == ["| per-label defaults + critic layer norm | all | Intel Xeon | 60 | 900 | 1.25 / 2.25 |  | 1.75 | "
+    assert rows == ["| per-label defaults + critic layer norm | all | Intel Xeon, bf16 | 60 | 900 | 1.25 / 2.25 |  | 1.75 | "
                     "0.800 | 0.500 | 0.900 |"]
 
 
@@ -47,7 +60,7 @@ def test_a_reference_arm_run_beside_the_levers_keeps_its_own_name(tmp_path):
     data["rows"][0]["variant"] = "per-label DC-GAN lr 2e-4, batch 32, warm start 0.2"
     (tmp_path / "levers-precision-target.json").write_text(json.dumps(data))
     (row,) = [line for line in table(tmp_path).splitlines() if "DC-GAN" in line]
-    assert row.startswith("| per-label DC-GAN lr 2e-4, batch 32, warm start 0.2 | all | Intel Xeon | 60 | 900 |")
+    assert row.startswith("| per-label DC-GAN lr 2e-4, batch 32, warm start 0.2 | all | Intel Xeon, bf16 | 60 | 900 |")
 
 
 def _rename(folder: Path, name: str, variant: str, config: dict | None = None) -> None:
@@ -73,7 +86,7 @@ def test_the_default_recipe_row_is_named_by_the_config_it_recorded(tmp_path):
 def test_a_conditional_arm_beside_the_levers_is_not_a_lever_of_the_per_label_defaults(tmp_path):
     _sweep(tmp_path, "levers-precision-cond", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
     _rename(tmp_path, "levers-precision-cond", "conditional WGAN-GP tuned, n_critic 1")
-    assert "| conditional WGAN-GP tuned, n_critic 1 | all | Intel Xeon |" in table(tmp_path)
+    assert "| conditional WGAN-GP tuned, n_critic 1 | all | Intel Xeon, bf16 |" in table(tmp_path)
 
 
 def test_a_lever_run_over_other_defaults_gets_its_own_row_named_by_them(tmp_path):
