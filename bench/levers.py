@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compare import CORES, DATASET, STARTS, TUNED, Run, score, train  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
-from training.speed import cpu_name, native_bf16  # noqa: E402
+from training.speed import cpu_name, use_bf16  # noqa: E402
 
 # name -> (the METHODS entry it modifies, TrainConfig fields)
 FAST = {"lr": 2e-4, "batch_size": 32, "n_critic": 2, "gp_every": 1, "warm_start": 0.0}  # explicit: defaults move
@@ -164,9 +164,9 @@ def main() -> None:
              "config": r.job(labels, preset).config.to_json(),  # the whole config it trained with
              "core_seconds": r.budget * len(labels), **trained[r.root], **score(r, labels, args.n, features)}
             for r in runs]
-    # Every variant trains with precision "auto": bf16 where the CPU computes it natively, which buys several times
-    # the steps of an fp32 CPU of the same name for the same core-seconds.
-    bf16 = native_bf16(torch.device("cpu"))
+    # The arithmetic the variants trained in, from their recorded precision: bf16 buys several times the steps of
+    # an fp32 CPU of the same name for the same core-seconds.
+    bf16 = all(use_bf16(r["config"]["precision"], torch.device("cpu")) for r in rows)
     out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "budget_per_label_s": args.budget, "seed": args.seed,
            "cpu": cpu_name(), "bf16": bf16, "torch": torch.__version__, "cores": CORES, "rows": rows,
            "wall_seconds": round(time.monotonic() - t0, 1)}

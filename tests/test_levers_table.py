@@ -44,6 +44,7 @@ def test_one_cpu_name_in_bf16_and_in_fp32_gets_two_rows(tmp_path):
                     "| per-label defaults + critic layer norm | all | AMD EPYC, fp32 | 60 | 300 | 6.50 |  | 6.50 | 0.800 | "
                     "0.500 | 0.900 |"]
 
+
 def test_a_variant_run_again_with_the_same_seed_keeps_both_runs(tmp_path):
     """The defaults run beside every lever of a sweep: a later sweep's run must not replace an earlier one."""
     _sweep(tmp_path, "levers-precision-layer", "Intel(R) Xeon(R) Processor", 0, 1.25, 900)
