@@ -123,6 +123,11 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # The conditional baseline given the per-label arm's best lever too (the same effort tuning each side).
     "conditional WGAN-GP tuned (lr 2e-4, n_critic 2)": ("conditional WGAN-GP", TUNED["conditional WGAN-GP"]),
     "conditional WGAN-GP tuned, lr 1e-3": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "lr": 1e-3}),
+    # Recall is where the per-label DC-GAN leads (docs/interleaved.md); its batch-norm critic sees each batch's spread,
+    # which the WGAN-GP's per-image critic cannot. Minibatch standard deviation (ProGAN, itself a WGAN-GP) gives it
+    # that view and keeps the penalty per image. The penalty less often buys steps.
+    "critic minibatch std 4": ("per-label WGAN-GP", {"critic_mbstd": 4}),
+    "gradient penalty every 8": ("per-label WGAN-GP", {"gp_every": 8}),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
     # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
     "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],

@@ -26,7 +26,8 @@ LR_DECAYS = ("none", "linear")
 LOSSES = losses.names()  # each loss's recipe defaults live with it (training.losses)
 # Fields added after the config's first format, at the value that does what every version before them did: a
 # config saved before a field existed is read with this value, whatever the field's default has become since.
-ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto", "lr_decay": "none"}
+ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto", "lr_decay": "none",
+                               "critic_mbstd": 0}
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
@@ -67,6 +68,10 @@ class TrainConfig:
                                    "first: layer (per image, as in Gulrajani et al.'s ResNet critic; WGAN-GP's "
                                    "default), none, or batch (DC-GAN's default; not with WGAN-GP: its gradient "
                                    "penalty is per image). Default: the loss's own.", choices=CRITIC_NORMS)
+    critic_mbstd: int = _opt(0, "--critic-mbstd", "Minibatch standard deviation in the critic (Karras et al. 2018): "
+                             "its last features get the spread over groups of this many images, a divisor of "
+                             "--batch-size (4 in ProGAN); 0: off. A push towards diverse samples that keeps the "
+                             "critic's normalisation per image.")
     batch_size: int = _opt(32, "--batch-size", "Images per critic and generator step (64 in Gulrajani et al.).")
     lr: float = _opt(1e-3, "--lr", "Adam learning rate of the generator, and of the critic unless --lr-d "
                      "(1e-4 in Gulrajani et al. 2017; 1e-3 here, measured against 3e-4..2e-3 at equal "
@@ -129,6 +134,9 @@ class TrainConfig:
              f"a critic normalisation loss {self.loss!r} with architecture {self.arch!r} allows: "
              + ", ".join(self.critic_norms())),
             ("batch_size", _int(self.batch_size) and self.batch_size > 0, "a positive integer"),
+            ("critic_mbstd", _int(self.critic_mbstd) and (self.critic_mbstd == 0 or (
+                0 < self.critic_mbstd <= 256 and _int(self.batch_size) and self.batch_size % self.critic_mbstd == 0)),
+             f"0 (off) or a group size in 1..256 that divides batch_size {self.batch_size!r}"),
             ("lr", self.lr > 0, "a positive number"),
             ("lr_d", self.lr_d is None or self.lr_d > 0, "None or a positive number"),
             ("lr_decay", self.lr_decay in LR_DECAYS, f"one of {', '.join(LR_DECAYS)}"),
@@ -165,7 +173,7 @@ class TrainConfig:
     def net_config(self, image_shape: tuple[int, int, int]) -> NetConfig:
         cfg = NetConfig.preset(self.arch, self.preset, resolution=image_shape[1], channels=image_shape[0],
                                latent_dim=self.latent_dim)
-        cfg = dataclasses.replace(cfg, critic_norm=self.critic_norm)
+        cfg = dataclasses.replace(cfg, critic_norm=self.critic_norm, critic_mbstd=self.critic_mbstd)
         if self.critic_width != 1.0:
             cfg = dataclasses.replace(cfg, critic_width=max(4, round(cfg.width * self.critic_width)))
         # A label specialised from a conditional start keeps its embedding's constant as the latent layer's bias.

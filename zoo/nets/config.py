@@ -26,10 +26,11 @@ class NetConfig:
     latent_bias: bool = False  # a bias on the generator's first (latent) layer: where a label specialised from a
     #                            conditional start keeps its embedding's constant (the ResNet family always has one)
     critic_width: int | None = None  # the critic's own width (its capacity against the generator's); None: width
+    critic_mbstd: int = 0  # > 0: the critic's last features get the minibatch spread over groups of this many images
 
     def __post_init__(self) -> None:
         for name, lo, hi in (("resolution", 4, 1024), ("latent_dim", 1, 4096), ("width", 1, 4096),
-                             ("critic_channels", 1, 4096)):
+                             ("critic_channels", 1, 4096), ("critic_mbstd", 0, 256)):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
                 raise InvalidConfig(f"NetConfig.{name}: expected an integer in {lo}..{hi}, got {v!r}")
@@ -66,8 +67,9 @@ class NetConfig:
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        if d["critic_width"] is None:  # files of configs from before the field stay as they were
-            del d["critic_width"]
+        for name, unset in (("critic_width", None), ("critic_mbstd", 0)):
+            if d[name] == unset:  # files of configs from before the field stay as they were
+                del d[name]
         return d
 
     @classmethod

@@ -15,6 +15,7 @@ from torch import nn
 from .architectures import Architecture, register
 from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
+from .mbstd import append_minibatch_std
 from .norms import critic_norm
 
 __all__ = ["DCGANGenerator", "DCGANCritic"]
@@ -59,10 +60,11 @@ class DCGANCritic(nn.Module):
             norm = [m for m in (critic_norm(cfg.critic_norm, c_out),) if m is not None]
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), *norm, nn.LeakyReLU(0.2, True)]
         self.body = nn.Sequential(*layers)
-        self.head = ProjectionHead(cfg.num_classes, chans[-1] * start**2)
+        self.mbstd = cfg.critic_mbstd
+        self.head = ProjectionHead(cfg.num_classes, (chans[-1] + bool(self.mbstd)) * start**2)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:  # (B, C, H, W) -> (B,)
-        return self.head(self.body(x).flatten(1), y)
+        return self.head(append_minibatch_std(self.body(x), self.mbstd).flatten(1), y)
 
 
 register(Architecture(

@@ -15,6 +15,7 @@ from torch import nn
 from .architectures import Architecture, register
 from .conditioning import LatentConditioning, ProjectionHead
 from .config import NetConfig
+from .mbstd import append_minibatch_std
 from .norms import critic_norm
 
 __all__ = ["ResNetGenerator", "ResNetCritic"]
@@ -85,10 +86,11 @@ class ResNetCritic(nn.Module):
         blocks += [DownBlock(w, w, down=True, norm=norm) for _ in range(n_down - 1)]
         blocks += [DownBlock(w, w, down=False, norm=norm), DownBlock(w, w, down=False, norm=norm)]
         self.blocks = nn.Sequential(*blocks)
-        self.head = ProjectionHead(cfg.num_classes, w)
+        self.mbstd = cfg.critic_mbstd
+        self.head = ProjectionHead(cfg.num_classes, w + bool(self.mbstd))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:  # (B, C, H, W) -> (B,)
-        return self.head(F.relu(self.blocks(x)).mean(dim=(2, 3)), y)
+        return self.head(append_minibatch_std(F.relu(self.blocks(x)).mean(dim=(2, 3)), self.mbstd), y)
 
 
 register(Architecture(

@@ -1,0 +1,26 @@
+"""Minibatch standard deviation (Karras et al. 2018, ProGAN): the critic's last feature map gets one more channel,
+the spread of the features across a small group of images. A generator that collapses onto a few modes makes
+groups with a low spread, which the critic can then tell from real groups: a push towards diversity (recall) that
+keeps the critic's normalisation per image, so WGAN-GP's gradient penalty still applies (ProGAN trained with both).
+"""
+from __future__ import annotations
+
+import torch
+
+__all__ = ["append_minibatch_std"]
+
+
+def append_minibatch_std(h: torch.Tensor, group: int) -> torch.Tensor:
+    """``h`` (B, C, ...) with one channel more: each image's group spread, averaged over channels and positions.
+
+    Groups are consecutive images (``group`` of them; fewer when ``group`` does not divide B), so a batch of reals
+    followed by fakes, each a multiple of ``group``, never mixes the two in one group. ``group`` 0 returns ``h``.
+    """
+    if group <= 0:
+        return h
+    B = h.shape[0]
+    g = next(k for k in range(min(group, B), 0, -1) if B % k == 0)
+    grouped = h.float().reshape(B // g, g, *h.shape[1:])
+    spread = (grouped.var(dim=1, unbiased=False) + 1e-8).sqrt().flatten(1).mean(dim=1)  # (B/g,)
+    extra = spread.repeat_interleave(g).to(h.dtype).reshape(B, 1, *([1] * (h.dim() - 2)))
+    return torch.cat([h, extra.expand(B, 1, *h.shape[2:])], dim=1)
