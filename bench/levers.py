@@ -128,6 +128,9 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # that view and keeps the penalty per image. The penalty less often buys steps.
     "critic minibatch std 4": ("per-label WGAN-GP", {"critic_mbstd": 4}),
     "gradient penalty every 8": ("per-label WGAN-GP", {"gp_every": 8}),
+    # The same view given to the DC-GAN, whose batch-norm critic already has one (the same tuning effort per arm).
+    "per-label DC-GAN lr 1e-3, batch 32, warm start 0.2, critic minibatch std 4": ("per-label DC-GAN", {
+        **TUNED["per-label DC-GAN"], **STARTS["shared start"], "lr": 1e-3, "critic_mbstd": 4}),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
     # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
     "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],
