@@ -125,7 +125,8 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "conditional WGAN-GP tuned, lr 1e-3": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "lr": 1e-3}),
     # Recall is where the per-label DC-GAN leads (docs/interleaved.md); its batch-norm critic sees each batch's spread,
     # which the WGAN-GP's per-image critic cannot. Minibatch standard deviation (ProGAN, itself a WGAN-GP) gives it
-    # that view and keeps the penalty per image. The penalty less often was to buy steps (it did not: docs/interleaved.md).
+    # that view and keeps the penalty per image. The penalty less often was to buy steps (it did not:
+    # docs/interleaved.md).
     "critic minibatch std 4": ("per-label WGAN-GP", {"critic_mbstd": 4}),
     "gradient penalty every 8": ("per-label WGAN-GP", {"gp_every": 8}),
     # The same view given to the DC-GAN, whose batch-norm critic already has one (the same tuning effort per arm).
