@@ -15,19 +15,19 @@ from zoo.nets import NetConfig, build_critic, build_generator
 from zoo.nets.mbstd import append_minibatch_std
 
 
-def test_the_extra_channel_is_each_groups_spread_and_groups_never_mix():
+def test_the_extra_feature_is_each_groups_spread_and_groups_never_mix():
     h = torch.randn(8, 3, 2, 2)
     h[:4] = h[0]  # the first group: four copies of one image, no spread at all
     out = append_minibatch_std(h, 4)
-    assert out.shape == (8, 4, 2, 2) and torch.equal(out[:, :3], h)
-    assert torch.allclose(out[:4, 3], torch.full((4, 2, 2), 1e-4), atol=1e-6)  # sqrt of the 1e-8 floor
+    assert out.shape == (8, 13) and torch.equal(out[:, :12], h.flatten(1))
+    assert torch.allclose(out[:4, 12], torch.full((4,), 1e-4), atol=1e-6)  # sqrt of the 1e-8 floor
     expected = h[4:].var(dim=0, unbiased=False).add(1e-8).sqrt().mean()
-    assert torch.allclose(out[4:, 3], expected.expand(4, 2, 2))
+    assert torch.allclose(out[4:, 12], expected.expand(4))
     changed = h.clone()
     changed[5] += 1.0
     assert torch.equal(append_minibatch_std(changed, 4)[:4], out[:4])  # the other group does not see it
     assert append_minibatch_std(torch.randn(6, 5), 4).shape == (6, 6)  # pooled features; groups of 3 divide 6
-    assert append_minibatch_std(h, 0) is h
+    assert torch.equal(append_minibatch_std(h, 0), h.flatten(1))
 
 
 @pytest.mark.parametrize("arch, resolution", [("dcgan", 28), ("resnet", 32)])

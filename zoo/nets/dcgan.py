@@ -61,12 +61,10 @@ class DCGANCritic(nn.Module):
             layers += [nn.Conv2d(c_in, c_out, 4, 2, 1), *norm, nn.LeakyReLU(0.2, True)]
         self.body = nn.Sequential(*layers)
         self.mbstd = cfg.critic_mbstd
-        # The spread enters the linear head as one feature: a constant map over the last positions would add
-        # nothing more to a linear layer, and costs a copy of the channels-last features.
         self.head = ProjectionHead(cfg.num_classes, chans[-1] * start**2 + bool(self.mbstd))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:  # (B, C, H, W) -> (B,)
-        return self.head(append_minibatch_std(self.body(x), self.mbstd, flat=True), y)
+        return self.head(append_minibatch_std(self.body(x), self.mbstd), y)
 
 
 register(Architecture(
