@@ -132,6 +132,11 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # The same view given to the DC-GAN, whose batch-norm critic already has one (the same tuning effort per arm).
     "per-label DC-GAN lr 1e-3, batch 32, warm start 0.2, critic minibatch std 4": ("per-label DC-GAN", {
         **TUNED["per-label DC-GAN"], **STARTS["shared start"], "lr": 1e-3, "critic_mbstd": 4}),
+    # The factorial's third start at today's rates: one class-conditional model for the start's share, each label
+    # specialised from it (docs/training.md), for each loss.
+    "shared conditional start": ("per-label WGAN-GP", STARTS["shared conditional start"]),
+    "per-label DC-GAN lr 1e-3, batch 32, shared conditional start": ("per-label DC-GAN", {
+        **TUNED["per-label DC-GAN"], **STARTS["shared conditional start"], "lr": 1e-3}),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
     # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
     "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],
