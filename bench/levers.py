@@ -129,6 +129,12 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # docs/interleaved.md).
     "critic minibatch std 4": ("per-label WGAN-GP", {"critic_mbstd": 4}),
     "gradient penalty every 8": ("per-label WGAN-GP", {"gp_every": 8}),
+    # The penalty itself: zero-centred on the interpolates (Thanh-Tung et al. 2019: a critic pulled to gradient 0
+    # off the data generalises, where one pulled to 1 can keep pushing samples onto the modes it has), and the
+    # drift term that keeps the critic's scores near 0 (Karras et al. 2018: with one critic step per generator
+    # step and betas (0, 0.9), nothing else anchors them).
+    "zero-centred gradient penalty": ("per-label WGAN-GP", {"gp_target": 0.0}),
+    "drift term 0.001": ("per-label WGAN-GP", {"drift": 1e-3}),
     # The same view given to the DC-GAN, whose batch-norm critic already has one (the same tuning effort per arm).
     "per-label DC-GAN lr 1e-3, batch 32, warm start 0.2, critic minibatch std 4": ("per-label DC-GAN", {
         **TUNED["per-label DC-GAN"], **STARTS["shared start"], "lr": 1e-3, "critic_mbstd": 4}),

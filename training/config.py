@@ -27,7 +27,7 @@ LOSSES = losses.names()  # each loss's recipe defaults live with it (training.lo
 # Fields added after the config's first format, at the value that does what every version before them did: a
 # config saved before a field existed is read with this value, whatever the field's default has become since.
 ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto", "lr_decay": "none",
-                               "critic_mbstd": 0}
+                               "critic_mbstd": 0, "gp_target": 1.0, "drift": 0.0}
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
@@ -87,6 +87,11 @@ class TrainConfig:
                           "equal core-seconds the generator gets more steps, docs/comparison.md; 2 with --mode "
                           "conditional, its measured best).")
     gp_weight: float = _opt(10.0, "--gp-weight", "Gradient-penalty weight lambda (Gulrajani et al.).")
+    gp_target: float = _opt(1.0, "--gp-target", "The gradient norm the penalty pulls the critic's to, on "
+                            "interpolates of real and fake images: 1 (Gulrajani et al.), or 0 (zero-centred, "
+                            "Thanh-Tung et al. 2019). WGAN-GP only.")
+    drift: float = _opt(0.0, "--drift", "Weight of the drift term E[D(real)^2], which keeps the critic's scores "
+                        "near 0 (Karras et al. 2018: 0.001). WGAN-GP only; default 0, off.")
     gp_every: int = _opt(4, "--gp-every", "Apply the gradient penalty on every k-th critic step only, weighted "
                          "by k (lazy regularisation, Karras et al. 2020): cheaper critic steps.")
     augment: str = _opt("none", "--augment", "Differentiable augmentation of what the critic sees (Zhao et al. "
@@ -118,8 +123,8 @@ class TrainConfig:
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         object.__setattr__(self, "critic_norm", self._resolved_critic_norm())  # one spelling of what it trains
         object.__setattr__(self, "augment", ",".join(parse_policy(self.augment)) or "none")  # one spelling
-        for name in ("budget_s", "lr", "lr_d", "gp_weight", "warm_start", "ema_decay", "tick_s", "critic_width",
-                     "checkpoint_s"):  # 600 == 600.0
+        for name in ("budget_s", "lr", "lr_d", "gp_weight", "gp_target", "drift", "warm_start", "ema_decay", "tick_s",
+                     "critic_width", "checkpoint_s"):  # 600 == 600.0
             v = getattr(self, name)
             if isinstance(v, int) and not isinstance(v, bool):
                 object.__setattr__(self, name, float(v))
@@ -143,6 +148,9 @@ class TrainConfig:
             ("betas", len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "two numbers in [0, 1)"),
             ("n_critic", _int(self.n_critic) and self.n_critic > 0, "a positive integer"),
             ("gp_weight", self.gp_weight >= 0, "a number >= 0"),
+            ("gp_target", 0 <= self.gp_target <= 10,
+             "a gradient norm in 0..10 (1: Gulrajani et al.; 0: zero-centred)"),
+            ("drift", 0 <= self.drift <= 1, "a weight in 0..1 (0: off; Karras et al. 2018: 0.001)"),
             ("gp_every", _int(self.gp_every) and self.gp_every > 0, "a positive integer"),
             ("warm_start", 0 <= self.warm_start < 1, "a share of the budget in [0, 1)"),
             ("warm_start_kind", self.warm_start_kind in START_KINDS, f"one of {', '.join(START_KINDS)}"),

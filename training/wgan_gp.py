@@ -119,6 +119,10 @@ class _Step:
         self.ema_params, self.g_params = list(state.G_ema.parameters()), list(G.parameters())
         self.buffer_pairs = list(zip(state.G_ema.buffers(), G.buffers()))
         self.base_lrs = [(state.opt_g, cfg.lr), (state.opt_d, cfg.lr_d or cfg.lr)]
+        # Lazy regularisation: the gradient penalty weighted by gp_every on the steps that have it; the drift term,
+        # cheap, on every step.
+        self.penalty = losses.Penalty(cfg.gp_weight * cfg.gp_every, cfg.gp_target, cfg.drift)
+        self.no_penalty = losses.Penalty(0.0, cfg.gp_target, cfg.drift)
 
     def schedule(self, progress: float) -> None:
         """Both nets' learning rates at ``progress`` (0..1) of the phase, decayed linearly to 0 (--lr-decay)."""
@@ -139,7 +143,7 @@ class _Step:
             with torch.no_grad():
                 fake = self.G_run(z, y).float()
             loss_d, logged = self.loss.critic_loss(self.critic, real, fake, y, eps,
-                                                   cfg.gp_weight * cfg.gp_every if lazy else 0.0)
+                                                   self.penalty if lazy else self.no_penalty)
         state.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         state.opt_d.step()

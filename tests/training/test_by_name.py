@@ -61,7 +61,7 @@ def test_the_builtin_data_sets_name_their_own_classes_and_shapes():
     assert classifier_name("fashion-mnist") == "fmnistnet" and classifier_name("cifar-10.x") == "cifar10xnet"
 
 
-def hinge_critic(D, real, fake, y, eps, gp_weight):
+def hinge_critic(D, real, fake, y, eps, penalty):
     s_real, s_fake = D(real, y).float(), D(fake, y).float()
     loss = torch.relu(1 - s_real).mean() + torch.relu(1 + s_fake).mean()
     return loss, {"hinge_d": loss}

@@ -36,15 +36,20 @@ def images(*firsts: float) -> torch.Tensor:
 
 def test_dcgan_losses_on_known_logits():
     eps = torch.zeros(2, 1, 1, 1)
-    loss, logged = losses.get("dcgan").critic_loss(Fixed(), images(0.0, 2.0), images(0.0, -2.0), None, eps, 10.0)
+    loss, logged = losses.get("dcgan").critic_loss(Fixed(), images(0.0, 2.0), images(0.0, -2.0), None, eps,
+                                                   losses.Penalty(10.0))
     # softplus(-real) + softplus(fake), each averaged: real logits 0, 2; fake logits 0, -2
     sp = lambda v: math.log1p(math.exp(v))  # noqa: E731
     assert loss.item() == pytest.approx((sp(0) + sp(-2)) / 2 + (sp(0) + sp(-2)) / 2)
     assert logged["d_real"].item() == pytest.approx((0.5 + 1 / (1 + math.exp(-2))) / 2)
     assert losses.get("dcgan").generator_loss(torch.tensor([0.0, 3.0])).item() == pytest.approx((sp(0) + sp(-3)) / 2)
     assert losses.get("wgan-gp").generator_loss(torch.tensor([1.0, 3.0])).item() == pytest.approx(-2.0)
-    loss, logged = losses.get("wgan-gp").critic_loss(Fixed(), images(1.0, 3.0), images(0.0, 0.0), None, eps, 0.0)
+    wgan = losses.get("wgan-gp")
+    loss, logged = wgan.critic_loss(Fixed(), images(1.0, 3.0), images(0.0, 0.0), None, eps, losses.Penalty(0.0))
     assert logged["wasserstein"].item() == pytest.approx(2.0) and loss.item() == pytest.approx(-2.0)
+    # The drift term adds its weight times the mean squared real score: (1 + 9) / 2 = 5
+    loss, _ = wgan.critic_loss(Fixed(), images(1.0, 3.0), images(0.0, 0.0), None, eps, losses.Penalty(0.0, drift=0.1))
+    assert loss.item() == pytest.approx(-2.0 + 0.1 * 5)
 
 
 def test_the_dcgan_recipe_is_the_default_for_that_loss_and_flags_still_win(tmp_path):

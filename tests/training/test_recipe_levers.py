@@ -70,6 +70,8 @@ def test_gradient_penalty_on_a_linear_critic_has_a_known_answer():
 
     real, fake = torch.rand(5, 1, 1, 2), torch.rand(5, 1, 1, 2)
     assert gradient_penalty(critic, real, fake, torch.rand(5, 1, 1, 1)).item() == pytest.approx(16.0)
+    # zero-centred (Thanh-Tung et al. 2019): the squared norm itself
+    assert gradient_penalty(critic, real, fake, torch.rand(5, 1, 1, 1), target=0.0).item() == pytest.approx(25.0)
 
 
 def _run(cfg: TrainConfig, steps: int = 4):
@@ -233,3 +235,23 @@ def test_lr_decay_is_an_option_that_shapes_the_job_and_unknown_values_list_the_c
         TrainConfig(lr_decay="cosine")
     res = CliRunner().invoke(main, ["train", "fashion-mnist", "--lr-decay", "step", "--out", str(tmp_path / "r")])
     assert res.exit_code == 2 and "'step' is not one of 'none', 'linear'" in res.output
+
+
+def test_the_penalty_target_and_drift_shape_the_job_change_training_and_refuse_bad_values(tmp_path):
+    job = lambda cfg: TrainJob("digits", (0,), "/reg", cfg)  # noqa: E731
+    shaping = job(TrainConfig()).shaping()
+    assert "config.gp_target" not in shaping and "config.drift" not in shaping  # identities from before unchanged
+    zero, drift = job(TrainConfig(gp_target=0)), job(TrainConfig(drift=1e-3))
+    assert job(TrainConfig()).differences(zero) == ["config.gp_target: <none> -> 0.0"]
+    assert len({job(TrainConfig()).start_key(), zero.start_key(), drift.start_key()}) == 3  # the start trains with them
+    plain, _ = _run(tiny())
+    for changed in (tiny(gp_target=0.0), tiny(drift=0.5)):
+        other, _ = _run(changed)
+        assert not all(torch.equal(a, b) for a, b in zip(plain.D.parameters(), other.D.parameters()))
+    for field, bad, expected in (("gp_target", -1.0, "a gradient norm in 0..10"), ("drift", 2.0, "a weight in 0..1"),
+                                 ("drift", float("nan"), "a weight in 0..1")):
+        with pytest.raises(InvalidTrainConfig, match=f"{field}: expected {expected}"):
+            TrainConfig(**{field: bad})
+    res = CliRunner().invoke(main, ["train", "fashion-mnist", "--drift", "-1", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and res.output.count("\n") == 1 and "drift" in res.output
+    assert not (tmp_path / "r").exists()

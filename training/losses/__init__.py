@@ -5,7 +5,7 @@ Adding a loss is one new module here (every module of the package is imported); 
 
     from training import losses
     loss = losses.get("wgan-gp")
-    loss_d, logged = loss.critic_loss(D, real, fake, y, eps, gp_weight)
+    loss_d, logged = loss.critic_loss(D, real, fake, y, eps, Penalty(weight=10.0))
 """
 from __future__ import annotations
 
@@ -19,16 +19,24 @@ import torch
 
 from zoo.named import NameTable
 
-__all__ = ["Loss", "DEFAULT", "register", "get", "names"]
+__all__ = ["Loss", "Penalty", "DEFAULT", "register", "get", "names"]
 
 DEFAULT = "wgan-gp"  # the zoo's method (Lupo Pasini & Yin 2022); the others are baselines
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """How one critic step is regularised; a loss uses what applies to it (the DC-GAN's none of it)."""
+    weight: float  # of the gradient penalty on this step; 0: none on it (lazy regularisation)
+    target: float = 1.0  # the gradient norm it pulls to: 1 (Gulrajani et al. 2017), 0 (zero-centred)
+    drift: float = 0.0  # weight of E[D(real)^2], which keeps the critic's scores near 0 (Karras et al. 2018)
 
 
 @dataclass(frozen=True)
 class Loss:
     name: str
     description: str  # one line, for `zoo train --help`
-    # (D, real, fake, y, eps, gp_weight) -> (the critic's loss, what to log of it)
+    # (D, real, fake, y, eps, penalty) -> (the critic's loss, what to log of it)
     critic_loss: Callable[..., tuple[torch.Tensor, dict[str, torch.Tensor]]]
     generator_loss: Callable[[torch.Tensor], torch.Tensor]  # the critic's scores of the fakes (B,) -> loss
     stats: tuple[tuple[str, str], ...]  # the logged values a plot shows: (key, title), generator loss included

@@ -12,11 +12,11 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from . import Loss, register
+from . import Loss, Penalty, register
 
 
 def critic_loss(D: Callable[..., torch.Tensor], real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
-                eps: torch.Tensor, gp_weight: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+                eps: torch.Tensor, penalty: Penalty) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     # Separate passes: with batch norm, real and fake batches keep their own statistics (as in DCGAN).
     s_real, s_fake = D(real, y).float(), D(fake, y).float()
     loss_d = F.softplus(-s_real).mean() + F.softplus(s_fake).mean()

@@ -6,30 +6,31 @@ from collections.abc import Callable
 
 import torch
 
-from . import Loss, register
+from . import Loss, Penalty, register
 
 __all__ = ["gradient_penalty"]
 
 
 def gradient_penalty(D: Callable[..., torch.Tensor], real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor,
-                     y: torch.Tensor | None = None) -> torch.Tensor:
-    """E[(||grad D(x_hat)|| - 1)^2] on random interpolates x_hat of real and fake images (of labels y)."""
+                     y: torch.Tensor | None = None, target: float = 1.0) -> torch.Tensor:
+    """E[(||grad D(x_hat)|| - target)^2] on random interpolates x_hat of real and fake images (of labels y)."""
     x_hat = torch.lerp(fake, real, eps).requires_grad_(True)  # (B, C, H, W)
     (grad,) = torch.autograd.grad(D(x_hat, y).float().sum(), x_hat, create_graph=True)
-    return (grad.float().flatten(1).norm(dim=1) - 1).pow(2).mean()  # in fp32 even under bf16 autocast
+    return (grad.float().flatten(1).norm(dim=1) - target).pow(2).mean()  # in fp32 even under bf16 autocast
 
 
 def critic_loss(D: Callable[..., torch.Tensor], real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor | None,
-                eps: torch.Tensor, gp_weight: float) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+                eps: torch.Tensor, penalty: Penalty) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     B = real.shape[0]
     # One pass over real and fake together: the critic has no batch statistics, so this equals two passes and
     # costs less per image.
     scores = D(torch.cat([real, fake]), None if y is None else torch.cat([y, y])).float()  # (2B,)
     w_dist = scores[:B].mean() - scores[B:].mean()
-    if gp_weight == 0:  # a step without the penalty (lazy regularisation): nothing to log for it
-        return -w_dist, {"wasserstein": w_dist}
-    gp = gradient_penalty(D, real, fake, eps, y)
-    return gp_weight * gp - w_dist, {"wasserstein": w_dist, "gp": gp}
+    loss = -w_dist + penalty.drift * scores[:B].pow(2).mean() if penalty.drift else -w_dist
+    if penalty.weight == 0:  # a step without the penalty (lazy regularisation): nothing to log for it
+        return loss, {"wasserstein": w_dist}
+    gp = gradient_penalty(D, real, fake, eps, y, penalty.target)
+    return loss + penalty.weight * gp, {"wasserstein": w_dist, "gp": gp}
 
 
 def generator_loss(scores: torch.Tensor) -> torch.Tensor:
