@@ -35,19 +35,22 @@ def main() -> None:
     src.reindex()
     for name in src.extras(args.dataset):  # the classifier, and the shared warm start the labels record
         dst.adopt_extra(src, args.dataset, name)
-    images = []
+    images, arithmetic = [], set()
     for key, run in src.runs(args.dataset).items():
         label = None if key == "conditional" else int(key)
         dst.run_dir(args.dataset, label).mkdir(parents=True, exist_ok=True)
         for name in (RUN_CONFIG, RUN_STATS):
             shutil.copy2(run / name, dst.run_dir(args.dataset, label) / name)
-        images.append(json.loads((run / RUN_CONFIG).read_text())["images"])
+        record = json.loads((run / RUN_CONFIG).read_text())
+        images.append(record["images"])
+        arithmetic.add(record.get("arithmetic", "an unrecorded precision"))  # runs from before it was recorded
     _, classifier = src.read_extra(args.dataset, "classifier")
     dst.write_record(args.dataset, {
         "command": args.command, "budget_per_label": args.budget, "reproduce": "scripts/make_bundled_zoo.sh",
         "training_data": f"the train split: {sum(images)} images, {min(images)}-{max(images)} per label, "
                          "each generator seeing only its own label's",
-        "hardware": f"{torch.get_num_threads()} CPU cores ({cpu_name()}), no GPU",
+        "hardware": f"{torch.get_num_threads()} CPU cores ({cpu_name()}), no GPU, trained in "
+                    + " and ".join(sorted(arithmetic)),
         "software": f"torch {torch.__version__}, Python {platform.python_version()}",
         "storage": "generators stored as float16, computed in float32",
         "classifier_test_accuracy": float(classifier["test_accuracy"]),

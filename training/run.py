@@ -32,6 +32,7 @@ from .checkpoint import load_checkpoint, made_under, save_checkpoint
 from .errors import EmptyLabel
 from .job import LabelJob
 from .shard import detect_rank
+from .speed import cpu_name, use_bf16
 from .timing import Stopwatch, process_age_s
 from .warm_start import apply_warm_start, ensure_warm_start
 from .wgan_gp import new_state, train_steps
@@ -152,8 +153,9 @@ def _train(unit: LabelJob, reg: LocalRegistry, folder: Path, on_tick: Tick | Non
     atomic_write_json(folder / RUN_CONFIG, {
         "job": job.to_json(), "identity": unit.identity, "label": unit.label, "budget_s": deadline,
         "net_config": net_cfg.to_json(),
-        "warm_start": warm, "device": str(device), "images": len(images), "launcher": dataclasses.asdict(detect_rank()),
-        "pid": os.getpid(), "host": socket.gethostname()})
+        "warm_start": warm, "device": str(device), "cpu": cpu_name() if device.type == "cpu" else None,
+        "arithmetic": "bf16" if use_bf16(cfg.precision, device) else "fp32", "images": len(images),
+        "launcher": dataclasses.asdict(detect_rank()), "pid": os.getpid(), "host": socket.gethostname()})
     # Held past the last step: a stop request that comes while the finished label is saved waits for the save
     # (seconds) rather than throwing the whole run away.
     with preempt.training():

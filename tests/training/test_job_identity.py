@@ -20,6 +20,7 @@ from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import TrainConfig
 from training.errors import InvalidTrainConfig
 from training.job import TrainJob
+from training.speed import cpu_name, use_bf16
 from zoo.cli import main
 
 CPU = torch.device("cpu")
@@ -128,6 +129,9 @@ def test_resume_never_mixes_recipes(tmp_path):
     assert fresh.returncode == 0
     record = json.loads((folder / RUN_CONFIG).read_text())
     assert record["identity"]["config.lr"] == 1e-4 and record["job"]["config"]["lr"] == 1e-4
+    # which arithmetic it trained in, as this CPU resolved the default "auto" (a figure's bf16 or fp32)
+    assert record["arithmetic"] == ("bf16" if use_bf16("auto", torch.device("cpu")) else "fp32")
+    assert record["cpu"] == cpu_name()
     steps = [json.loads(line)["step"] for line in (folder / RUN_STATS).read_text().splitlines()]
     assert steps == sorted(steps) and steps[-1] == 40  # one run's stats; the others' were kept apart
 
