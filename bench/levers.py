@@ -135,6 +135,10 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # step and betas (0, 0.9), nothing else anchors them).
     "zero-centred gradient penalty": ("per-label WGAN-GP", {"gp_target": 0.0}),
     "drift term 0.001": ("per-label WGAN-GP", {"drift": 1e-3}),
+    # Adam's momentum: Gulrajani et al.'s (0, 0.9) was set for lr 1e-4 and 5 critic steps; at 1e-3 and one step
+    # each, the DC-GAN's (0.5, 0.999) averages over more steps, and StyleGAN2's (0, 0.99) keeps no momentum.
+    "Adam betas (0.5, 0.999), the DC-GAN's": ("per-label WGAN-GP", {"betas": (0.5, 0.999)}),
+    "Adam betas (0, 0.99)": ("per-label WGAN-GP", {"betas": (0.0, 0.99)}),
     # The same view given to the DC-GAN, whose batch-norm critic already has one (the same tuning effort per arm).
     "per-label DC-GAN lr 1e-3, batch 32, warm start 0.2, critic minibatch std 4": ("per-label DC-GAN", {
         **TUNED["per-label DC-GAN"], **STARTS["shared start"], "lr": 1e-3, "critic_mbstd": 4}),
