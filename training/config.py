@@ -27,7 +27,7 @@ LOSSES = losses.names()  # each loss's recipe defaults live with it (training.lo
 # Fields added after the config's first format, at the value that does what every version before them did: a
 # config saved before a field existed is read with this value, whatever the field's default has become since.
 ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto", "lr_decay": "none",
-                               "critic_mbstd": 0, "gp_target": 1.0, "drift": 0.0}
+                               "critic_mbstd": 0, "gp_target": 1.0, "drift": 0.0, "warm_start_lr": None}
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
@@ -103,6 +103,10 @@ class TrainConfig:
                                 "(one GAN on every chosen label's images) or conditional (one class-conditional GAN "
                                 "that each label is specialised from, its batch norms calibrated to the label).",
                                 choices=START_KINDS)
+    warm_start_lr: float | None = _opt(None, "--warm-start-lr", "Learning rate of both nets in the shared start "
+                                       "(default: --lr, and --lr-d for the critic); the labels fine-tune at --lr. "
+                                       "A conditional start is one conditional model, whose tuned rate is 2e-4.",
+                                       type=float)
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
     truncation: str = _opt("none", "--truncation", "The sampling default stored in each label's file: none, or "
                            "auto (chosen after training on the label's own training images: the candidate "
@@ -123,8 +127,8 @@ class TrainConfig:
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
         object.__setattr__(self, "critic_norm", self._resolved_critic_norm())  # one spelling of what it trains
         object.__setattr__(self, "augment", ",".join(parse_policy(self.augment)) or "none")  # one spelling
-        for name in ("budget_s", "lr", "lr_d", "gp_weight", "gp_target", "drift", "warm_start", "ema_decay", "tick_s",
-                     "critic_width", "checkpoint_s"):  # 600 == 600.0
+        for name in ("budget_s", "lr", "lr_d", "warm_start_lr", "gp_weight", "gp_target", "drift", "warm_start",
+                     "ema_decay", "tick_s", "critic_width", "checkpoint_s"):  # 600 == 600.0
             v = getattr(self, name)
             if isinstance(v, int) and not isinstance(v, bool):
                 object.__setattr__(self, name, float(v))
@@ -144,6 +148,7 @@ class TrainConfig:
              f"0 (off) or a group size in 1..256 that divides batch_size {self.batch_size!r}"),
             ("lr", self.lr > 0, "a positive number"),
             ("lr_d", self.lr_d is None or self.lr_d > 0, "None or a positive number"),
+            ("warm_start_lr", self.warm_start_lr is None or self.warm_start_lr > 0, "None or a positive number"),
             ("lr_decay", self.lr_decay in LR_DECAYS, f"one of {', '.join(LR_DECAYS)}"),
             ("betas", len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "two numbers in [0, 1)"),
             ("n_critic", _int(self.n_critic) and self.n_critic > 0, "a positive integer"),
@@ -229,6 +234,10 @@ class TrainConfig:
     def start_core_seconds(self, n_labels: int) -> float:
         """What a job's shared warm start costs: its share of the job's core-seconds (0 without one)."""
         return self.warm_start * self.budget_s * n_labels
+
+    def start_config(self) -> TrainConfig:
+        """What the shared start trains with: this config at the start's own rate, if it has one."""
+        return self if self.warm_start_lr is None else dataclasses.replace(self, lr=self.warm_start_lr, lr_d=None)
 
     def label_budget_s(self) -> float:
         """What one label fine-tunes for after its share of a warm start (the whole budget without one)."""

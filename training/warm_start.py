@@ -184,7 +184,7 @@ def _adopt(source: Path, target: Path, job: TrainJob) -> None:
 
 def _train_start(job: TrainJob, reg: LocalRegistry, name: str, folder: Path, threads: int,
                  progress: bool | None) -> None:
-    cfg, device = job.config, device_for(Rank(0, 1), job.device)
+    cfg, device = job.config.start_config(), device_for(Rank(0, 1), job.device)
     images, labels = job.load_images(job.labels)
     conditional = cfg.warm_start_kind == "conditional"
     net_cfg = start_net_config(job)

@@ -125,7 +125,8 @@ def test_a_start_of_another_data_set_is_refused(trained, tmp_path):
 def test_bad_warm_start_options_get_one_line(tmp_path):
     for args, expected in [(["--warm-start", "1.5"], "a share of the budget in [0, 1)"),
                            (["--warm-start", "0.2", "--mode", "conditional"], "use --mode per-label"),
-                           (["--warm-start-from", str(tmp_path / "none.safetensors")], "no such file")]:
+                           (["--warm-start-from", str(tmp_path / "none.safetensors")], "no such file"),
+                           (["--warm-start-lr", "0"], "warm_start_lr: expected None or a positive number")]:
         res = CliRunner().invoke(main, ["train", DATASET, "--labels", "0", "--out", str(tmp_path / "r"), *args])
         assert res.exit_code == 2 and res.output.count("\n") == 1 and expected in res.output, (args, res.output)
     not_a_start = tmp_path / "classifier.safetensors"
@@ -144,3 +145,20 @@ def test_the_card_states_the_recipe_each_run_recorded(trained):
     recipe = text[text.index("### Recipe"):]
     assert f"- labels 0, 7: lr {job.config.lr}, " in recipe and "shared start share 0.5" in recipe
     assert "critic norm layer" in recipe and f"batch {job.config.batch_size}" in recipe
+
+
+def test_the_start_trains_at_its_own_rate_and_is_another_start(tmp_path):
+    def start_moved(**config) -> float:
+        """How far the start's generator moved from its initial weights in 3 steps."""
+        job = _job(tmp_path / str(len(list(tmp_path.iterdir()))), config={"max_steps": 3, **config})
+        _, tensors = ensure_warm_start(job)
+        init = new_state(job.config, job.config.net_config((1, 28, 28)), seed=job.config.start_seed,
+                         device=torch.device("cpu"))
+        return max((tensors[f"G.{k}"] - v).abs().max().item() for k, v in init.G.state_dict().items()
+                   if v.is_floating_point() and "running" not in k)
+
+    assert start_moved(warm_start_lr=1e-12) < 1e-9 < 1e-5 < start_moved()  # the labels' --lr is 1e-3 in both
+    plain, slow = _job(tmp_path), _job(tmp_path, config={"warm_start_lr": 2e-4})
+    assert "config.warm_start_lr" not in plain.shaping()  # identities from before the option unchanged
+    assert plain.start_key() != slow.start_key() and start_name(plain) != start_name(slow)
+    assert slow.config.start_config().lr == 2e-4 and slow.config.lr == plain.config.lr
