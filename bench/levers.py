@@ -151,6 +151,10 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # start at the conditional model's tuned rate, the labels still fine-tuning at 1e-3.
     "shared conditional start, the start at lr 2e-4": ("per-label WGAN-GP", {
         **STARTS["shared conditional start"], "warm_start_lr": 2e-4}),
+    # It was level with the unconditional start on the recipe without a critic norm; against "critic without
+    # norm (the default before)", the start's kind is the one lever.
+    "shared conditional start, critic without norm": ("per-label WGAN-GP", {
+        **STARTS["shared conditional start"], "critic_norm": "none"}),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
     # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
     "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],
