@@ -155,6 +155,8 @@ PRECISION: dict[str, tuple[str, dict]] = {
     # norm (the default before)", the start's kind is the one lever.
     "shared conditional start, critic without norm": ("per-label WGAN-GP", {
         **STARTS["shared conditional start"], "critic_norm": "none"}),
+    # Against "lr 3e-4 (the default before)": the start's kind at the rate of the day it was level.
+    "shared conditional start, lr 3e-4": ("per-label WGAN-GP", {**STARTS["shared conditional start"], "lr": 3e-4}),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
     # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
     "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],
