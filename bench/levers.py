@@ -65,6 +65,7 @@ SMALL_DATA: dict[str, tuple[str, dict]] = {
 # against the zoo's default recipe (which sets the shared start) at equal core-seconds, one changed at a time.
 # The ResNet family at Fashion-MNIST's own 28 px (7x7 start); at 32 px it would need the images padded, not built.
 DEFAULT: dict = {}  # the per-label WGAN-GP defaults as they are
+RECIPE_1202: dict = {"lr": 3e-4, "n_critic": 2, "critic_norm": "none"}
 PRECISION: dict[str, tuple[str, dict]] = {
     "default recipe": ("per-label WGAN-GP", DEFAULT),
     "critic 2x as wide": ("per-label WGAN-GP", {"critic_width": 2.0}),
@@ -157,6 +158,11 @@ PRECISION: dict[str, tuple[str, dict]] = {
         **STARTS["shared conditional start"], "critic_norm": "none"}),
     # Against "lr 3e-4 (the default before)": the start's kind at the rate of the day it was level.
     "shared conditional start, lr 3e-4": ("per-label WGAN-GP", {**STARTS["shared conditional start"], "lr": 3e-4}),
+    # The recipe of the day the conditional start was level (docs/factorial-600, 2026-12-02): lr 3e-4, n_critic 2, no
+    # critic norm, each start kind on it; if it fails on today's code too, the code changed, not the recipe.
+    "the 2026-12-02 recipe, shared start": ("per-label WGAN-GP", {**RECIPE_1202, **STARTS["shared start"]}),
+    "the 2026-12-02 recipe, shared conditional start": ("per-label WGAN-GP", {
+        **RECIPE_1202, **STARTS["shared conditional start"]}),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
     # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
     "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],
