@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 import torch
 
@@ -67,3 +69,20 @@ def test_conditional_nets_take_the_label_and_refuse_to_run_without_it(arch, reso
     assert not torch.equal(G(z[:1], y[:1]), G(z[:1], y[1:2]))  # the label changes the image
     with pytest.raises(InvalidRequest, match="needs the labels"):
         G(z)
+
+
+@pytest.mark.parametrize("arch,norm", [("dcgan", "none"), ("dcgan", "layer"), ("resnet", "none")])
+def test_a_conditional_critic_starts_with_the_label_projection_on_the_scale_of_its_linear_head(arch, norm):
+    """With the embedding's N(0, 1) default the projection term was sqrt(features) times the linear head at init
+    (input gradients 56 with layer norm): the gradient penalty's first steps went to undoing the init."""
+    torch.manual_seed(0)
+    cfg = dataclasses.replace(NetConfig.preset(arch, "small", resolution=28, channels=1, num_classes=10),
+                              critic_norm=norm)
+    D = build_critic(cfg)
+    x = torch.rand(64, 1, 28, 28, requires_grad=True)
+    y = torch.arange(64) % 10
+    (grad,) = torch.autograd.grad(D(x, y).sum(), x)
+    assert grad.flatten(1).norm(dim=1).mean() < 5  # 9 (no norm) and 56 (layer norm) with N(0, 1)
+    h = torch.randn(64, D.head.linear.in_features)
+    projection, linear = (D.head.embed(y) * h).sum(1), D.head.linear(h).squeeze(1)
+    assert projection.std() < 10 * linear.std()  # sqrt(features) = 56x with N(0, 1)
