@@ -20,6 +20,10 @@ DC-GAN arm with the conditional start reached recall 0.000.
 
     python bench/conditional_start.py [--seconds 60 --n 200]
     python bench/conditional_start.py --loss dcgan --mixed-only --finetune 24
+    python bench/conditional_start.py --start REGISTRY/fashion-mnist/extras/warm-start-KEY.safetensors
+
+``--start`` measures a start another run trained (a factorial arm's, say) instead of training two; the file must
+be a conditional start of the default recipe with ``--critic-norm``'s norm.
 """
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from compare import TUNED  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
+from registry.files import read_extra  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.data import load_labels  # noqa: E402
 from training.metrics.classifier import accuracy, load_classifier  # noqa: E402
@@ -99,6 +104,7 @@ def main() -> None:
     ap.add_argument("--mixed-only", action="store_true", help="only the start trained on mixed batches")
     ap.add_argument("--critic-norm", default=None,
                     help="the critic's normalisation (TrainConfig.critic_norm; default: the loss's own)")
+    ap.add_argument("--start", type=Path, help="measure this conditional start file instead of training two")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "conditional_start.json")
     args = ap.parse_args()
     recipe = TUNED["per-label DC-GAN" if args.loss == "dcgan" else "per-label WGAN-GP"]
@@ -110,13 +116,18 @@ def main() -> None:
     result = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "seconds_each": args.seconds, "n": args.n,
               "loss": args.loss, "recipe": recipe, "critic_norm": args.critic_norm, "finetune_s": args.finetune,
               "classifier": "the bundled zoo's fmnistnet", "starts": {}}
-    kinds = (("mixed batches", False),) + (() if args.mixed_only else (("one-label batches", True),))
+    kinds = (("mixed batches", False),) + (() if args.mixed_only or args.start else (("one-label batches", True),))
     for batches, one_label in kinds:
-        state = new_state(cfg, cond_cfg, seed=cfg.start_seed, device=CPU)
-        train_steps(state, images, cfg, deadline_s=args.seconds, labels=labels, one_label_batches=one_label)
-        tensors = {f"{net}.{k}": v for net in NETS for k, v in getattr(state, net).state_dict().items()}
+        if args.start:
+            tensors, meta, _ = read_extra(args.start)
+            steps, batches = json.loads(meta["start"])["steps"], str(args.start)
+        else:
+            state = new_state(cfg, cond_cfg, seed=cfg.start_seed, device=CPU)
+            train_steps(state, images, cfg, deadline_s=args.seconds, labels=labels, one_label_batches=one_label)
+            tensors = {f"{net}.{k}": v for net in NETS for k, v in getattr(state, net).state_dict().items()}
+            steps = state.step
         measured = measure(tensors, cfg, cond_cfg, classifier, args.n, images, labels, args.finetune)
-        result["starts"][batches] = {"steps": state.step, **{
+        result["starts"][batches] = {"steps": steps, **{
             what: {m: {"mean": round(statistics.mean(s[m] for s in per_label), 4),
                        "per_label": [round(s[m], 3) for s in per_label]} for m in per_label[0]}
             for what, per_label in measured.items()}}
