@@ -48,6 +48,7 @@ from training.metrics import check_provenance, classifier_extractor, evaluate  #
 from training.metrics.cas import MIN_STEPS, classification_accuracy_score  # noqa: E402
 from training.pool import train_jobs  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
+from zoo.nets.conditioning import PROJECTION_INIT  # noqa: E402
 from zoo.sources import bundled_registry_path  # noqa: E402
 
 DATASET, CORES = "fashion-mnist", 2
@@ -260,6 +261,7 @@ def main() -> None:
     trained = train(runs, labels, args.preset)
     out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "real_n": real_n, "preset": args.preset,
            "cpu": cpu_name(), "torch": torch.__version__, "python": platform.python_version(), "cores": CORES,
+           "projection_init": PROJECTION_INIT,  # the conditional critics' (N(0, 1) in runs that do not say)
            "features": "fmnistnet (the bundled zoo's domain classifier)", "runs": [], "cas_n": args.cas_n,
            "recipes": {m: ({} if args.untuned else {**TUNED[b], **lever}) for m, (b, lever) in
                        arms(args.factorial).items()}, "skipped": args.skip, "factorial": args.factorial}

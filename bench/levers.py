@@ -21,6 +21,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compare import CORES, DATASET, STARTS, TUNED, Run, score, train  # noqa: E402
+from zoo.nets.conditioning import PROJECTION_INIT  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
 from training.speed import cpu_name, use_bf16  # noqa: E402
 
@@ -212,7 +213,8 @@ def main() -> None:
     # an fp32 CPU of the same name for the same core-seconds.
     bf16 = all(use_bf16(r["config"]["precision"], torch.device("cpu")) for r in rows)
     out = {"dataset": DATASET, "labels": list(labels), "n": args.n, "budget_per_label_s": args.budget, "seed": args.seed,
-           "cpu": cpu_name(), "bf16": bf16, "torch": torch.__version__, "cores": CORES, "rows": rows,
+           "cpu": cpu_name(), "bf16": bf16, "torch": torch.__version__, "cores": CORES,
+           "projection_init": PROJECTION_INIT, "rows": rows,
            "wall_seconds": round(time.monotonic() - t0, 1)}
     args.out.mkdir(parents=True, exist_ok=True)
     name = ("levers-precision" if args.precision else "levers-small-data" if args.small_data else "levers") + (f"-seed{args.seed}" if args.seed else "") + (f"-{args.tag}" if args.tag else "")

@@ -4,6 +4,8 @@ defaults, run beside every lever of a sweep) shows each run's intra-FID in its s
 means. A row is one variant at one budget on one CPU and arithmetic: sweeps on another CPU, or in
 bf16 against fp32 (bf16 on an Intel Xeon and on an AVX512-BF16 AMD EPYC, fp32 on an AVX2 EPYC), buy other step
 counts and are never merged with them. The steps column shows what those core-seconds bought on the machine of that day.
+Conditional critics (the conditional model, a conditional start) from runs that do not record their projection's
+init had torch's N(0, 1) embedding, before the fix of 2026-12-04 (zoo/nets/conditioning.py): their rows say so.
 
     python bench/levers_table.py docs > docs/levers-table.md
 """
@@ -73,6 +75,12 @@ def _cpu(run: dict) -> str:
     return f"{name}, {'bf16' if run.get('bf16', 'Xeon' in name) else 'fp32'}"
 
 
+def _conditional_critic(row: dict) -> bool:
+    """Whether the row trained a critic with a label projection: the conditional model, or a conditional start."""
+    return row.get("base", "").startswith("conditional") or (row.get("config") or {}).get("warm_start_kind") == \
+        "conditional"
+
+
 def table(folder: Path) -> str:
     rows: dict[tuple[str, bool, str, float], dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
     runs = [{**json.loads(p.read_text()), "file": p.stem} for p in sorted(folder.glob("levers*.json"))]
@@ -80,6 +88,8 @@ def table(folder: Path) -> str:
         core_s = run["budget_per_label_s"] * len(run["labels"])
         for r in run["rows"]:
             name = _name(r["variant"], run["file"], r.get("config"), r.get("recipe"))
+            if _conditional_critic(r) and "projection_init" not in run:  # never pooled with runs after the fix
+                name += " [projection N(0, 1), before the fix]"
             key = (name, bool(r.get("max_images")), _cpu(run), core_s)
             rows[key][run.get("seed", 0)].append(r)
     lines = ["## Recipe levers at equal compute (`bench/levers.py`)", "",

@@ -130,3 +130,18 @@ def test_a_moved_learning_rate_is_written_as_the_docs_write_it(tmp_path):
     sweep = "per-label defaults of the precision sweep (lr {}, batch 32, n_critic 1, gp every 4, warm start 0.2)"
     assert rows == sorted([sweep.format("1.5e-3"), sweep.format("2e-3"),
                            "per-label defaults (lr 2e-3, n_critic 1) + latent 64"])
+
+
+def test_conditional_critics_before_the_projection_fix_are_never_pooled_with_those_after(tmp_path):
+    for name, seed, after in (("levers-precision-old", 0, False), ("levers-precision-new", 0, True)):
+        _sweep(tmp_path, name, "AMD EPYC", seed, 2.0 if after else 3.0, 300)
+        path = tmp_path / f"{name}.json"
+        data = json.loads(path.read_text())
+        data["rows"][0].update(variant="shared conditional start", config={"warm_start_kind": "conditional"})
+        if after:
+            data["projection_init"] = "glorot"
+        path.write_text(json.dumps(data))
+    text = table(tmp_path)
+    assert "| per-label defaults + shared conditional start | all | AMD EPYC, fp32 | 60 | 300 | 2.00 |" in text
+    assert ("| per-label defaults + shared conditional start [projection N(0, 1), before the fix] | all | AMD EPYC, "
+            "fp32 | 60 | 300 | 3.00 |") in text

@@ -7,7 +7,10 @@ from torch import nn
 
 from ..errors import InvalidRequest
 
-__all__ = ["LatentConditioning", "ProjectionHead"]
+__all__ = ["LatentConditioning", "ProjectionHead", "PROJECTION_INIT"]
+
+# How the critic's label projection starts; benchmarks record it, since runs before 2026-12-04 had torch's N(0, 1).
+PROJECTION_INIT = "glorot"
 
 
 class LatentConditioning(nn.Module):
