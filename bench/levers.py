@@ -21,9 +21,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compare import CORES, DATASET, STARTS, TUNED, Run, score, train  # noqa: E402
-from zoo.nets.conditioning import PROJECTION_INIT  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
 from training.speed import cpu_name, use_bf16  # noqa: E402
+from zoo.nets.conditioning import PROJECTION_INIT  # noqa: E402
 
 # name -> (the METHODS entry it modifies, TrainConfig fields)
 FAST = {"lr": 2e-4, "batch_size": 32, "n_critic": 2, "gp_every": 1, "warm_start": 0.0}  # explicit: defaults move
