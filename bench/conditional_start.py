@@ -120,19 +120,19 @@ def main() -> None:
     for batches, one_label in kinds:
         if args.start:
             tensors, meta, _ = read_extra(args.start)
-            steps, batches = json.loads(meta["start"])["steps"], str(args.start)
+            steps = json.loads(meta["start"])["steps"]
         else:
             state = new_state(cfg, cond_cfg, seed=cfg.start_seed, device=CPU)
             train_steps(state, images, cfg, deadline_s=args.seconds, labels=labels, one_label_batches=one_label)
             tensors = {f"{net}.{k}": v for net in NETS for k, v in getattr(state, net).state_dict().items()}
             steps = state.step
         measured = measure(tensors, cfg, cond_cfg, classifier, args.n, images, labels, args.finetune)
-        result["starts"][batches] = {"steps": steps, **{
+        result["starts"][str(args.start or batches)] = {"steps": steps, **{
             what: {m: {"mean": round(statistics.mean(s[m] for s in per_label), 4),
                        "per_label": [round(s[m], 3) for s in per_label]} for m in per_label[0]}
             for what, per_label in measured.items()}}
-        print(batches, {what: {m: round(statistics.mean(s[m] for s in per_label), 3) for m in per_label[0]}
-                        for what, per_label in measured.items()}, flush=True)
+        print(args.start or batches, {what: {m: round(statistics.mean(s[m] for s in per_label), 3)
+                                             for m in per_label[0]} for what, per_label in measured.items()}, flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
