@@ -168,6 +168,13 @@ PRECISION: dict[str, tuple[str, dict]] = {
     "the 2026-12-02 recipe, shared start": ("per-label WGAN-GP", {**RECIPE_1202, **STARTS["shared start"]}),
     "the 2026-12-02 recipe, shared conditional start": ("per-label WGAN-GP", {
         **RECIPE_1202, **STARTS["shared conditional start"]}),
+    # After the fix the conditional start still scores recall 0.000 at step 0: trained with the labels' n_critic 1
+    # it is the conditional model at the n_critic that cost it recall (docs/levers-precision-cond-ncritic-600i). The
+    # start at the conditional model's n_critic 2 (the labels keep 1 and their layer norm), and with a longer share.
+    "shared conditional start, the start n_critic 2": ("per-label WGAN-GP", {
+        **STARTS["shared conditional start"], "warm_start_n_critic": 2}),
+    "shared conditional start, the start n_critic 2, share 0.4": ("per-label WGAN-GP", {
+        **STARTS["shared conditional start"], "warm_start_n_critic": 2, "warm_start": 0.4}),
     "conditional WGAN-GP tuned, n_critic 1": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"], "n_critic": 1}),
     # The per-label default's lever given to the conditional model too (it was tuned without a critic norm).
     "conditional WGAN-GP tuned, critic layer norm": ("conditional WGAN-GP", {**TUNED["conditional WGAN-GP"],

@@ -27,7 +27,8 @@ LOSSES = losses.names()  # each loss's recipe defaults live with it (training.lo
 # Fields added after the config's first format, at the value that does what every version before them did: a
 # config saved before a field existed is read with this value, whatever the field's default has become since.
 ADDED_SINCE: dict[str, Any] = {"truncation": "none", "critic_width": 1.0, "critic_norm": "auto", "lr_decay": "none",
-                               "critic_mbstd": 0, "gp_target": 1.0, "drift": 0.0, "warm_start_lr": None}
+                               "critic_mbstd": 0, "gp_target": 1.0, "drift": 0.0, "warm_start_lr": None,
+                               "warm_start_n_critic": None}
 # One conditional model has no shared start to fan out from.
 MODE_RECIPES: dict[str, dict[str, Any]] = {"conditional": {"warm_start": 0.0}}
 
@@ -107,6 +108,9 @@ class TrainConfig:
                                        "(default: --lr, and --lr-d for the critic); the labels fine-tune at --lr. "
                                        "A conditional start is one conditional model, whose tuned rate is 2e-4.",
                                        type=float)
+    warm_start_n_critic: int | None = _opt(None, "--warm-start-n-critic", "Critic steps per generator step in the "
+                                           "shared start (default: --n-critic). A conditional model learns every "
+                                           "label from one critic: its tuned n_critic is 2.", type=int)
     ema_decay: float = _opt(0.999, "--ema-decay", "EMA decay of the generator weights; the EMA is published.")
     truncation: str = _opt("none", "--truncation", "The sampling default stored in each label's file: none, or "
                            "auto (chosen after training on the label's own training images: the candidate "
@@ -149,6 +153,8 @@ class TrainConfig:
             ("lr", self.lr > 0, "a positive number"),
             ("lr_d", self.lr_d is None or self.lr_d > 0, "None or a positive number"),
             ("warm_start_lr", self.warm_start_lr is None or self.warm_start_lr > 0, "None or a positive number"),
+            ("warm_start_n_critic", self.warm_start_n_critic is None or (
+                _int(self.warm_start_n_critic) and self.warm_start_n_critic > 0), "None or a positive integer"),
             ("lr_decay", self.lr_decay in LR_DECAYS, f"one of {', '.join(LR_DECAYS)}"),
             ("betas", len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas), "two numbers in [0, 1)"),
             ("n_critic", _int(self.n_critic) and self.n_critic > 0, "a positive integer"),
@@ -236,8 +242,10 @@ class TrainConfig:
         return self.warm_start * self.budget_s * n_labels
 
     def start_config(self) -> TrainConfig:
-        """What the shared start trains with: this config at the start's own rate, if it has one."""
-        return self if self.warm_start_lr is None else dataclasses.replace(self, lr=self.warm_start_lr, lr_d=None)
+        """What the shared start trains with: this config at the start's own rate and n_critic, if it has them."""
+        own = {**({} if self.warm_start_lr is None else {"lr": self.warm_start_lr, "lr_d": None}),
+               **({} if self.warm_start_n_critic is None else {"n_critic": self.warm_start_n_critic})}
+        return dataclasses.replace(self, **own) if own else self
 
     def label_budget_s(self) -> float:
         """What one label fine-tunes for after its share of a warm start (the whole budget without one)."""

@@ -126,7 +126,8 @@ def test_bad_warm_start_options_get_one_line(tmp_path):
     for args, expected in [(["--warm-start", "1.5"], "a share of the budget in [0, 1)"),
                            (["--warm-start", "0.2", "--mode", "conditional"], "use --mode per-label"),
                            (["--warm-start-from", str(tmp_path / "none.safetensors")], "no such file"),
-                           (["--warm-start-lr", "0"], "warm_start_lr: expected None or a positive number")]:
+                           (["--warm-start-lr", "0"], "warm_start_lr: expected None or a positive number"),
+                           (["--warm-start-n-critic", "0"], "warm_start_n_critic: expected None or a positive integer")]:
         res = CliRunner().invoke(main, ["train", DATASET, "--labels", "0", "--out", str(tmp_path / "r"), *args])
         assert res.exit_code == 2 and res.output.count("\n") == 1 and expected in res.output, (args, res.output)
     not_a_start = tmp_path / "classifier.safetensors"
@@ -162,3 +163,11 @@ def test_the_start_trains_at_its_own_rate_and_is_another_start(tmp_path):
     assert "config.warm_start_lr" not in plain.shaping()  # identities from before the option unchanged
     assert plain.start_key() != slow.start_key() and start_name(plain) != start_name(slow)
     assert slow.config.start_config().lr == 2e-4 and slow.config.lr == plain.config.lr
+
+
+def test_the_start_takes_its_own_n_critic_and_is_another_start(tmp_path):
+    plain, two = _job(tmp_path), _job(tmp_path, config={"warm_start_n_critic": 2})
+    assert "config.warm_start_n_critic" not in plain.shaping()  # identities from before the option unchanged
+    assert plain.start_key() != two.start_key() and start_name(plain) != start_name(two)
+    assert two.config.start_config().n_critic == 2 and two.config.n_critic == plain.config.n_critic == 1
+    assert two.config.start_config().lr == two.config.lr  # only what was asked for changes
