@@ -44,7 +44,7 @@ from registry import LocalRegistry  # noqa: E402
 from registry.layout import RUN_CONFIG  # noqa: E402
 from training.config import TrainConfig  # noqa: E402
 from training.job import LabelJob, TrainJob, describe_differences  # noqa: E402
-from training.metrics import check_provenance, classifier_extractor, evaluate  # noqa: E402
+from training.metrics import Extractor, check_provenance, classifier_extractor, evaluate  # noqa: E402
 from training.metrics.cas import MIN_STEPS, classification_accuracy_score  # noqa: E402
 from training.pool import train_jobs  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
@@ -200,7 +200,11 @@ def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, d
 
 
 def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, cas_n: int = 0,
-          cas_baselines: bool = False, cas_min_steps: int = MIN_STEPS, real_n: int | None = None) -> dict:
+          cas_baselines: bool = False, cas_min_steps: int = MIN_STEPS, real_n: int | None = None,
+          extractor: Extractor | None = None, cas_test_n: int | None = -1) -> dict:
+    """The run's samples scored in ``extractor``'s features (default: the bundled zoo's domain classifier), after
+    proving they come from the files it wrote; with ``cas_n``, its CAS, tested on ``cas_test_n`` real test images
+    per label (-1: as many as ``real_n``; None: all)."""
     reg = LocalRegistry(run.root)
     reg.adopt_extra(LocalRegistry(bundled_registry_path()), DATASET, "classifier")  # the bundled zoo's features
     reg.reindex()
@@ -208,15 +212,15 @@ def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, ca
     sha = {**{k: g.sha256 for k, g in entry.generators.items()},
            **({None: entry.conditional.sha256} if entry.conditional else {})}
     checks = check_provenance(run.root, DATASET, labels, kind=run.kind, sha256=sha)  # before any score
-    result = evaluate(run.root, DATASET, extractor=classifier_extractor(reg, DATASET), n=n, labels=labels,
-                      feature_cache=features, real_n=real_n)  # real-image features computed once for every method
+    result = evaluate(run.root, DATASET, extractor=extractor or classifier_extractor(reg, DATASET), n=n, labels=labels,
+                      feature_cache=features, real_n=real_n, with_logits=extractor is None)  # real-image features computed once for every method
     assert result["missing_labels"] == [], result["missing_labels"]
     assert set(result["served_by"].values()) == {run.kind}, result["served_by"]
     out = {"overall": result["overall"], "labels": result["labels"], "reference": result["reference"],
            "provenance_checks": checks}
     if cas_n:  # what the samples are worth as training data: the same images the provenance check vouched for
         cas = classification_accuracy_score(run.root, DATASET, n=cas_n, seed=0, labels=labels, baselines=cas_baselines,
-                                            min_steps=cas_min_steps, test_n=real_n)
+                                            min_steps=cas_min_steps, test_n=real_n if cas_test_n == -1 else cas_test_n)
         out["cas"] = {"n": cas_n, "seed": 0, "overall": cas["overall"], "labels": cas["labels"]}
     return out
 

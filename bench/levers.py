@@ -197,11 +197,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="training seed of every variant (another seed: the noise)")
     ap.add_argument("--out", type=Path, default=Path("bench/results/levers"))
     ap.add_argument("--tag", default="", help="appended to the output file names (another sweep, same budget)")
+    ap.add_argument("--keep", type=Path, help="train each variant's registry under this folder (default: a temporary "
+                    "one); every row records its registry, which bench/independent.py scores again")
     args = ap.parse_args()
     lo, _, hi = args.labels.partition("-")
     labels = tuple(range(int(lo), int(hi or lo) + 1))
     torch.set_num_threads(1)
-    work = Path(tempfile.mkdtemp(prefix="zoo-levers-"))
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="zoo-levers-", dir=args.keep))
     variants = PRECISION if args.precision else SMALL_DATA if args.small_data else VARIANTS
     chosen = {k: v for k, v in variants.items() if not args.only or k in args.only}
     runs = [Run(name, args.budget, args.seed, "core-seconds", work / f"v{i}", recipe=tuple(recipe.items()), base=base,
@@ -213,6 +217,7 @@ def main() -> None:
     torch.set_num_threads(CORES)
     features = LocalRegistry.create(work / "features")
     rows = [{"variant": r.method, "base": r.base, "recipe": {k: v for k, v in r.recipe}, "max_images": r.max_images,
+             "registry": str(r.root),
              "config": r.job(labels, preset).config.to_json(),  # the whole config it trained with
              "core_seconds": r.budget * len(labels), **trained[r.root], **score(r, labels, args.n, features)}
             for r in runs]
