@@ -21,6 +21,7 @@ DC-GAN arm with the conditional start reached recall 0.000.
     python bench/conditional_start.py [--seconds 60 --n 200]
     python bench/conditional_start.py --loss dcgan --mixed-only --finetune 24
     python bench/conditional_start.py --start REGISTRY/fashion-mnist/extras/warm-start-KEY.safetensors
+    python bench/conditional_start.py --mixed-only --n-critic 2      # the start at its own n_critic
 
 ``--start`` measures a start another run trained (a factorial arm's, say) instead of training two; the file must
 be a conditional start of the default recipe with ``--critic-norm``'s norm.
@@ -104,17 +105,22 @@ def main() -> None:
     ap.add_argument("--mixed-only", action="store_true", help="only the start trained on mixed batches")
     ap.add_argument("--critic-norm", default=None,
                     help="the critic's normalisation (TrainConfig.critic_norm; default: the loss's own)")
+    ap.add_argument("--n-critic", type=int, default=None, help="the start's critic steps per generator step "
+                    "(default: the recipe's; --warm-start-n-critic in a job)")
+    ap.add_argument("--lr", type=float, default=None, help="the start's learning rate (default: the recipe's; "
+                    "--warm-start-lr in a job); the labels fine-tune with the recipe's")
     ap.add_argument("--start", type=Path, help="measure this conditional start file instead of training two")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "conditional_start.json")
     args = ap.parse_args()
     recipe = TUNED["per-label DC-GAN" if args.loss == "dcgan" else "per-label WGAN-GP"]
-    cfg = TrainConfig.for_loss(args.loss, **recipe, warm_start=0.2, warm_start_kind="conditional", tick_s=args.seconds,
-                               critic_norm=args.critic_norm)
+    own = {k: v for k, v in (("warm_start_n_critic", args.n_critic), ("warm_start_lr", args.lr)) if v is not None}
+    cfg = TrainConfig.for_loss(args.loss, **{**recipe, **own}, warm_start=0.2, warm_start_kind="conditional",
+                               tick_s=args.seconds, critic_norm=args.critic_norm)
     cond_cfg = dataclasses.replace(cfg.net_config((1, 28, 28)), num_classes=10, latent_bias=False)
     images, labels = load_labels("fashion-mnist", LABELS)
     classifier, _ = load_classifier(LocalRegistry(bundled_registry_path()), "fashion-mnist")
     result = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "seconds_each": args.seconds, "n": args.n,
-              "loss": args.loss, "recipe": recipe, "critic_norm": args.critic_norm, "finetune_s": args.finetune,
+              "loss": args.loss, "recipe": {**recipe, **own}, "critic_norm": args.critic_norm, "finetune_s": args.finetune,
               "classifier": "the bundled zoo's fmnistnet", "starts": {}}
     kinds = (("mixed batches", False),) + (() if args.mixed_only or args.start else (("one-label batches", True),))
     for batches, one_label in kinds:
@@ -122,8 +128,9 @@ def main() -> None:
             tensors, meta, _ = read_extra(args.start)
             steps = json.loads(meta["start"])["steps"]
         else:
-            state = new_state(cfg, cond_cfg, seed=cfg.start_seed, device=CPU)
-            train_steps(state, images, cfg, deadline_s=args.seconds, labels=labels, one_label_batches=one_label)
+            state = new_state(cfg.start_config(), cond_cfg, seed=cfg.start_seed, device=CPU)
+            train_steps(state, images, cfg.start_config(), deadline_s=args.seconds, labels=labels,
+                        one_label_batches=one_label)
             tensors = {f"{net}.{k}": v for net in NETS for k, v in getattr(state, net).state_dict().items()}
             steps = state.step
         measured = measure(tensors, cfg, cond_cfg, classifier, args.n, images, labels, args.finetune)
