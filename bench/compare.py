@@ -212,8 +212,9 @@ def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, ca
     sha = {**{k: g.sha256 for k, g in entry.generators.items()},
            **({None: entry.conditional.sha256} if entry.conditional else {})}
     checks = check_provenance(run.root, DATASET, labels, kind=run.kind, sha256=sha)  # before any score
-    result = evaluate(run.root, DATASET, extractor=extractor or classifier_extractor(reg, DATASET), n=n, labels=labels,
-                      feature_cache=features, real_n=real_n, with_logits=extractor is None)  # real-image features computed once for every method
+    # Real-image features computed once for every method (``features``); only the domain classifier has logits.
+    result = evaluate(run.root, DATASET, extractor=extractor or classifier_extractor(reg, DATASET), n=n,
+                      labels=labels, feature_cache=features, real_n=real_n, with_logits=extractor is None)
     assert result["missing_labels"] == [], result["missing_labels"]
     assert set(result["served_by"].values()) == {run.kind}, result["served_by"]
     out = {"overall": result["overall"], "labels": result["labels"], "reference": result["reference"],

@@ -120,7 +120,8 @@ def main() -> None:
     images, labels = load_labels("fashion-mnist", LABELS)
     classifier, _ = load_classifier(LocalRegistry(bundled_registry_path()), "fashion-mnist")
     result = {"cpu": cpu_name(), "threads": torch.get_num_threads(), "seconds_each": args.seconds, "n": args.n,
-              "loss": args.loss, "recipe": {**recipe, **own}, "critic_norm": args.critic_norm, "finetune_s": args.finetune,
+              "loss": args.loss, "recipe": {**recipe, **own}, "critic_norm": args.critic_norm,
+              "finetune_s": args.finetune,
               "classifier": "the bundled zoo's fmnistnet", "starts": {}}
     kinds = (("mixed batches", False),) + (() if args.mixed_only or args.start else (("one-label batches", True),))
     for batches, one_label in kinds:

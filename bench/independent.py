@@ -82,7 +82,8 @@ def report(result: dict, source: str) -> str:
     lines += ["", f"{result['real_n']} real test images per label against as many real train images, the data's own "
               f"level: intra-FID (Inception) {ref['intra_fid_inception_real_train_vs_test']:.4g}, precision "
               f"{ref['precision_inception_real_test']:.3f}, recall {ref['recall_inception_real_test']:.3f}. CAS of the "
-              f"domain classifier (every real training image): {result['cas_baselines'].get('cas_real_all', float('nan')):.3f}."]
+              f"domain classifier (every real training image): "
+              f"{result['cas_baselines'].get('cas_real_all', float('nan')):.3f}."]
     return "\n".join(lines) + "\n"
 
 

@@ -127,7 +127,8 @@ def test_bad_warm_start_options_get_one_line(tmp_path):
                            (["--warm-start", "0.2", "--mode", "conditional"], "use --mode per-label"),
                            (["--warm-start-from", str(tmp_path / "none.safetensors")], "no such file"),
                            (["--warm-start-lr", "0"], "warm_start_lr: expected None or a positive number"),
-                           (["--warm-start-n-critic", "0"], "warm_start_n_critic: expected None or a positive integer")]:
+                           (["--warm-start-n-critic", "0"],
+                            "warm_start_n_critic: expected None or a positive integer")]:
         res = CliRunner().invoke(main, ["train", DATASET, "--labels", "0", "--out", str(tmp_path / "r"), *args])
         assert res.exit_code == 2 and res.output.count("\n") == 1 and expected in res.output, (args, res.output)
     not_a_start = tmp_path / "classifier.safetensors"
