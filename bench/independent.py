@@ -71,7 +71,7 @@ def report(result: dict, source: str) -> str:
              f"{result['cas_baselines'].get('cas_real_same_n', float('nan')):.3f}).", "",
              "| variant | intra-FID (Inception) | intra-KID (Inception) | precision (Inception) | recall (Inception) "
              f"| CAS | intra-FID (fmnistnet, the run's own) | intra-FID lower than {rows[0]['variant']!r} on |",
-             "|" + " --- |" * 7]
+             "|" + " --- |" * 8]
     for r in rows:
         mine = r["per_label"]["intra_fid_inception"]
         wins = "" if r is rows[0] else f"{sum(a < b for a, b in zip(mine, first))} of {len(mine)} labels"

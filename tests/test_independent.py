@@ -43,6 +43,8 @@ def test_every_arm_is_scored_again_after_its_provenance_check(make_registry, tmp
     assert "class_consistency_inception" not in first["overall"]  # no classification head: never made up
     text = (tmp_path / "out" / "levers-precision-x-independent.md").read_text()
     assert "| arm b |" in text and " of 2 labels |" in text and "| 1.500 |" in text  # the run's own figure beside
+    header, rule = [line for line in text.splitlines() if line.startswith("|")][:2]
+    assert header.count("|") == rule.count("|")  # a table every Markdown renderer draws
 
 
 def test_a_run_that_kept_no_registries_is_refused_by_name(make_registry, tmp_path):
