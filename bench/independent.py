@@ -10,7 +10,7 @@ Each registry's samples are proved to come from the files its run wrote before a
 comparison's provenance check). Inception runs at a few images a second on a CPU: ``--real-n`` caps the real
 images per label and split (a seeded subset, the same for every arm; their features are computed once), and every
 figure is comparable only with the same ``--n`` and ``--real-n``. CAS is tested on every real test image.
-Writes RUN-independent.json and .md into ``--out``.
+Writes independent-RUN.json and .md into ``--out``.
 """
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> dict:
         result = rescore(json.loads(args.run.read_text()), n=args.n, real_n=args.real_n, cas_n=args.cas_n,
                          features=LocalRegistry.create(Path(tmp) / "features"), inception=args.inception)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"{args.run.stem}-independent"
+    stem = args.out / f"independent-{args.run.stem}"  # apart from the levers-*.json a lever table reads
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
     text = report(result, args.run.name)
     stem.with_suffix(".md").write_text(text)

@@ -41,7 +41,7 @@ def test_every_arm_is_scored_again_after_its_provenance_check(make_registry, tmp
         assert len(row["per_label"]["intra_fid_inception"]) == 2
     assert first["overall"]["intra_fid_inception"] != second["overall"]["intra_fid_inception"]  # other weights
     assert "class_consistency_inception" not in first["overall"]  # no classification head: never made up
-    text = (tmp_path / "out" / "levers-precision-x-independent.md").read_text()
+    text = (tmp_path / "out" / "independent-levers-precision-x.md").read_text()
     assert "| arm b |" in text and " of 2 labels |" in text and "| 1.500 |" in text  # the run's own figure beside
     header, rule = [line for line in text.splitlines() if line.startswith("|")][:2]
     assert header.count("|") == rule.count("|")  # a table every Markdown renderer draws
