@@ -96,6 +96,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--inception", type=Path, help="the Inception network's file (default: make inception's)")
     ap.add_argument("--out", type=Path, default=Path("bench/results/independent"))
     args = ap.parse_args(argv)
+    if min(args.n, args.real_n, args.cas_n) < 4:
+        ap.error("--n, --real-n and --cas-n: expected at least 4 images per label (k-NN precision and recall need k + 1)")
     torch.set_num_threads(CORES)
     with tempfile.TemporaryDirectory(prefix="zoo-independent-") as tmp:
         result = rescore(json.loads(args.run.read_text()), n=args.n, real_n=args.real_n, cas_n=args.cas_n,

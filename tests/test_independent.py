@@ -51,3 +51,9 @@ def test_a_run_that_kept_no_registries_is_refused_by_name(make_registry, tmp_pat
     run = _run(tmp_path, {"kept": make_registry().root, "not kept": None})
     with pytest.raises(SystemExit, match="not kept"):
         main([str(run), "--out", str(tmp_path / "out")])
+
+
+def test_too_few_images_are_refused_before_any_work(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main([str(tmp_path / "never-read.json"), "--cas-n", "0"])
+    assert "expected at least 4 images per label" in capsys.readouterr().err
