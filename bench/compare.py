@@ -201,10 +201,10 @@ def train(runs: list[Run], labels: tuple[int, ...], preset: str) -> dict[Path, d
 
 def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, cas_n: int = 0,
           cas_baselines: bool = False, cas_min_steps: int = MIN_STEPS, real_n: int | None = None,
-          extractor: Extractor | None = None, cas_test_n: int | None = -1) -> dict:
+          extractor: Extractor | None = None, cas_test_n: int | None = None) -> dict:
     """The run's samples scored in ``extractor``'s features (default: the bundled zoo's domain classifier), after
     proving they come from the files it wrote; with ``cas_n``, its CAS, tested on ``cas_test_n`` real test images
-    per label (-1: as many as ``real_n``; None: all)."""
+    per label (None: all)."""
     reg = LocalRegistry(run.root)
     reg.adopt_extra(LocalRegistry(bundled_registry_path()), DATASET, "classifier")  # the bundled zoo's features
     reg.reindex()
@@ -221,7 +221,7 @@ def score(run: Run, labels: tuple[int, ...], n: int, features: LocalRegistry, ca
            "provenance_checks": checks}
     if cas_n:  # what the samples are worth as training data: the same images the provenance check vouched for
         cas = classification_accuracy_score(run.root, DATASET, n=cas_n, seed=0, labels=labels, baselines=cas_baselines,
-                                            min_steps=cas_min_steps, test_n=real_n if cas_test_n == -1 else cas_test_n)
+                                            min_steps=cas_min_steps, test_n=cas_test_n)
         out["cas"] = {"n": cas_n, "seed": 0, "overall": cas["overall"], "labels": cas["labels"]}
     return out
 
@@ -278,7 +278,7 @@ def main() -> None:
         t1 = time.monotonic()
         cas_n = args.cas_n if run.framing == "core-seconds" and run.seed == 0 else 0
         scores = score(run, labels, args.n, features, cas_n=cas_n, cas_baselines=first_cas and bool(cas_n),
-                       cas_min_steps=cas_min_steps, real_n=real_n)
+                       cas_min_steps=cas_min_steps, real_n=real_n, cas_test_n=real_n)
         if "cas" in scores and first_cas:  # the real-data classifiers depend on the data, n and seed only
             out["cas_baselines"] = {k: v for k, v in scores["cas"]["overall"].items() if k != "cas"}
             first_cas = False

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from compare import CORES, DATASET, Run, score  # noqa: E402
 from registry import LocalRegistry  # noqa: E402
-from training.metrics import inception_extractor  # noqa: E402
+from training.metrics import inception_extractor, minimum_n  # noqa: E402
 from training.speed import cpu_name  # noqa: E402
 
 KEYS = ("intra_fid_inception", "kid_inception", "precision_inception", "recall_inception")
@@ -46,11 +46,10 @@ def rescore(run: dict, *, n: int, real_n: int, cas_n: int, features: LocalRegist
                   base=row["base"])
         t0 = time.monotonic()
         scored = score(arm, labels, n, features, cas_n=cas_n, cas_baselines=cas_baselines is None, real_n=real_n,
-                       extractor=extractor, cas_test_n=None)
+                       extractor=extractor)  # CAS on every real test image
         if cas_baselines is None:  # the real-data classifiers depend on the data, n and seed only
             cas_baselines = {k: v for k, v in scored["cas"]["overall"].items() if k != "cas"}
-        per_label = {k: [scored["labels"][str(label)][k.replace("intra_", "")] for label in labels]
-                     for k in ("intra_fid_inception",)}
+        per_label = {"intra_fid_inception": [scored["labels"][str(label)]["fid_inception"] for label in labels]}
         rows.append({"variant": row["variant"], "registry": row["registry"], "overall": scored["overall"],
                      "per_label": per_label, "cas": scored["cas"], "reference": scored["reference"],
                      "provenance_checks": scored["provenance_checks"],
@@ -96,8 +95,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--inception", type=Path, help="the Inception network's file (default: make inception's)")
     ap.add_argument("--out", type=Path, default=Path("bench/results/independent"))
     args = ap.parse_args(argv)
-    if min(args.n, args.real_n, args.cas_n) < 4:
-        ap.error("--n, --real-n and --cas-n: expected at least 4 images per label (k-NN precision and recall need k + 1)")
+    least = minimum_n(["fid", "kid", "precision", "recall"])  # what the metrics need, refused before any work
+    if min(args.n, args.real_n, args.cas_n) < least:
+        ap.error(f"--n, --real-n and --cas-n: expected at least {least} images per label (k-NN precision and recall)")
     torch.set_num_threads(CORES)
     with tempfile.TemporaryDirectory(prefix="zoo-independent-") as tmp:
         result = rescore(json.loads(args.run.read_text()), n=args.n, real_n=args.real_n, cas_n=args.cas_n,
