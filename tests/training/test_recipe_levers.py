@@ -167,6 +167,7 @@ def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refu
     base, layer = TrainConfig(preset="tiny", critic_norm="none"), TrainConfig(preset="tiny")
     a, b = base.net_config((1, 28, 28)), layer.net_config((1, 28, 28))
     assert a.critic_norm == "none" and b.critic_norm == "layer" and NetConfig.from_json(b.to_json()) == b
+    torch.manual_seed(0)
     D = build_critic(b).train()
     assert any(isinstance(m, torch.nn.GroupNorm) for m in D.modules())
     x = torch.rand(6, 1, 28, 28)
@@ -174,7 +175,8 @@ def test_a_layer_norm_critic_scores_each_image_on_its_own_and_batch_norm_is_refu
         alone = torch.cat([D(x[i:i + 1]) for i in range(6)])  # gradient penalty assumes), unlike batch norm's
         batch_norm = build_critic(dataclasses.replace(b, critic_norm="batch")).train()
         assert torch.allclose(D(x), alone, atol=1e-5)
-        assert not torch.allclose(batch_norm(x)[:1], batch_norm(x[:1]), atol=1e-3)
+        # every image's score, not one: a single image's moved by under 1e-3 in 1.5% of random nets (stop 42's CI)
+        assert not torch.allclose(batch_norm(x), torch.cat([batch_norm(x[i:i + 1]) for i in range(6)]), atol=1e-3)
     with pytest.raises(InvalidTrainConfig, match="critic_norm: expected a critic normalisation loss "
                        "'wgan-gp' with architecture 'dcgan' allows: layer, none"):
         TrainConfig(critic_norm="batch")

@@ -84,9 +84,12 @@ def test_a_hundred_label_array_survives_kills_and_resubmission(tmp_path, monkeyp
                 continue
             pids = {task: job_pids(env, task) for task in running}
             signal_all(itertools.chain(*pids.values()), signal.SIGSTOP)
-            # training.shard: round-robin, so label k is the array's task k % TASKS; only a frozen task's count
+            # training.shard: round-robin, so label k is the array's task k % TASKS; only a frozen task's count,
+            # and only a label with no generator yet: one frozen between saving its file and removing its
+            # checkpoint is done, and the second round rightly skips it (stop 42's CI)
+            saved = digests(out)
             checkpointed = sorted(k for k in (int(run_key(p.parent)) for p in out.rglob(CHECKPOINT))
-                                  if pids.get(f"{array_id}_{k % TASKS}"))
+                                  if pids.get(f"{array_id}_{k % TASKS}") and k not in saved)
             if not checkpointed:
                 signal_all(itertools.chain(*pids.values()), signal.SIGCONT)
         assert checkpointed, squeue(env)
