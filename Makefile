@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 OLAH   := .venv-olah/bin/olah-cli
 DEBS   := dataset-fashion-mnist slurmctld slurmd slurm-client munge chromium
 
-.PHONY: run test bench compare debs inception clean
+.PHONY: run test bench compare compare-report debs inception clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,11 +38,16 @@ run: $(VENV)/.installed-core
 	$(VENV)/bin/zoo list
 	$(VENV)/bin/zoo grid fashion-mnist -n 10 --seed 0 -o zoo-run/fashion-mnist-grid.png
 
-# The paper's comparison as a factorial (bench/compare.py --factorial): about 4 hours on 2 cores, results into
-# docs/; run it in parts (--budgets, --skip) and merge them with bench/compare_report.py.
-# `make compare QUICK=1`: the whole pipeline in about a minute, results into bench/results/.
+# The paper's comparison as a factorial (bench/compare.py --factorial), one arm after another: about 4 hours on 2
+# cores, results into bench/results/factorial; run it in parts (--budgets, --skip) and merge them with
+# bench/compare_report.py. `make compare QUICK=1`: the whole pipeline in about a minute, into bench/results/.
 compare: $(VENV)/.installed-test
-	$(PY) bench/compare.py --factorial $(if $(QUICK),--quick --out bench/results,--out docs)
+	$(PY) bench/compare.py --factorial $(if $(QUICK),--quick --out bench/results,--out bench/results/factorial)
+
+# docs/compare.* (the factorial in the README and MODEL_CARD.md), assembled in seconds from the interleaved lever
+# runs in docs/ that measured it (bench/compare_levers.py names the run of every arm, budget and seed).
+compare-report: $(VENV)/.installed-test
+	$(PY) bench/compare_levers.py docs
 
 debs:
 	scripts/apt-install $(DEBS)

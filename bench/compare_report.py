@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import textwrap
 from pathlib import Path
 
 import zoo
@@ -20,11 +21,16 @@ def _methods(result: dict) -> list[str]:
     return list(dict.fromkeys(r["method"] for r in result["runs"]))
 
 
-def _style(result: dict, method: str) -> tuple[str, str]:
-    """Colour by base method; dashed without a shared start, dotted with the conditional one."""
-    base = next((r.get("base", r["method"]) for r in result["runs"] if r["method"] == method), method)
-    dashes = "--" if method.endswith("no start") else ":" if method.endswith("conditional start") else "-"
-    return COLORS.get(base, "tab:gray"), dashes
+def _styles(result: dict) -> dict[str, tuple[str, str]]:
+    """Colour by base method; dashed without a shared start, dotted with the conditional one; a second arm of one
+    base and start (the conditional model at two rates) dash-dotted."""
+    styles: dict[str, tuple[str, str]] = {}
+    for method in _methods(result):
+        base = next(r.get("base", r["method"]) for r in result["runs"] if r["method"] == method)
+        dashes = "--" if "no start" in method else ":" if "conditional start" in method else "-"
+        style = (COLORS.get(base, "tab:gray"), dashes)
+        styles[method] = style if style not in styles.values() else (style[0], "-.")
+    return styles
 
 
 def write_report(result: dict, roots: dict[str, Path], out: Path) -> None:
@@ -53,22 +59,25 @@ def _recipes(result: dict) -> str:
 
 def markdown(result: dict) -> str:
     runs = result["runs"]
+    named = any("run" in r for r in runs)  # assembled from several runs: each row names its own
     title = ("the paper's claim with the start held equal: each per-label loss with and without the shared start, "
              "and the conditional model" if result.get("factorial") else
              "per-label WGAN-GP vs per-label DC-GAN vs conditional WGAN-GP")
     lines = [f"## The paper's comparison, measured: {title}", "",
-             f"`bench/compare.py` (`make compare`), Fashion-MNIST, labels {result['labels'][0]}-{result['labels'][-1]}, {result['n']} generated images "
+             f"{result.get('command', '`bench/compare.py` (`make compare`)')}, Fashion-MNIST, labels {result['labels'][0]}-{result['labels'][-1]}, {result['n']} generated images "
              f"per label, features `fmnistnet`; {result['cores']} cores of {result['cpu']}, torch {result['torch']}; "
              f"preset `{result['preset']}`; recipes over each loss's defaults: {_recipes(result)}. "
              "Each run's samples were "
              "checked against the nets loaded straight from its files before scoring "
              f"({sum(r['provenance_checks'] for r in runs)} label-seed comparisons).", "",
              "| method | budget / label | core-s | seed | framing | steps (median) | "
-             + " | ".join(_short(k) for k in KEYS) + " |", "|" + " --- |" * (6 + len(KEYS))]
+             + " | ".join(_short(k) for k in KEYS) + " |" + (" run |" if named else ""),
+             "|" + " --- |" * (6 + len(KEYS) + named)]
     for r in sorted(runs, key=lambda r: (r["method"], r["budget_per_label_s"], r["framing"], r["seed"])):
         steps = statistics.median(r["steps"])
         lines.append(f"| {r['method']} | {r['budget_per_label_s']:g} s | {r['core_seconds']:g} | {r['seed']} | "
-                     f"{r['framing']} | {steps:,.0f} | " + " | ".join(f"{r['overall'][k]:.3f}" for k in KEYS) + " |")
+                     f"{r['framing']} | {steps:,.0f} | " + " | ".join(f"{r['overall'][k]:.3f}" for k in KEYS) + " |"
+                     + (f" {r.get('run', '')} |" if named else ""))
     lines += seed_table(result)
     lines += cas_table(result)
     ref = runs[0]["reference"]
@@ -188,8 +197,9 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    core_s = [r for r in result["runs"] if r["framing"] == "core-seconds"]
     shown = [m for m in _methods(result) if any(r["method"] == m and _kept(roots, r)
-                                                for r in _main_runs(result))]  # a merged report may lack registries
+                                                for r in core_s)]  # a merged report may lack registries
     fig = plt.figure(figsize=(16, 8.5 if shown else 4.5), constrained_layout=True)
     # 4 metric panels above, one sample grid per method below (when its registry is there to sample)
     rows = fig.add_gridspec(2, 1, height_ratios=[1, 1.25]) if shown else fig.add_gridspec(1, 1)
@@ -198,8 +208,7 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     for i, key in enumerate(["intra_fid_fmnistnet", "precision_fmnistnet", "recall_fmnistnet",
                              "class_consistency_fmnistnet"]):
         ax = fig.add_subplot(panels[0, i])
-        for method in _methods(result):
-            color, dashes = _style(result, method)
+        for method, (color, dashes) in _styles(result).items():
             main = sorted((r for r in _main_runs(result) if r["method"] == method), key=lambda r: r["core_seconds"])
             ax.plot([r["core_seconds"] for r in main], [r["overall"][key] for r in main], "o" + dashes, color=color,
                     label=method)
@@ -220,14 +229,15 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     fig.legend(handles, names, loc="outside upper center", ncol=min(4, len(names)), fontsize=9, title_fontsize=9,
                title=f"{result['dataset']}, {result['cpu']} ({result['cores']} cores): quality against equal compute "
                      "(o seed 0, x other seeds, * equal wall-clock)")
-    for i, method in enumerate(shown):  # each method at the largest budget it was run with
-        run = max((r for r in _main_runs(result) if r["method"] == method and _kept(roots, r)),
-                  key=lambda r: r["budget_per_label_s"])
+    for i, method in enumerate(shown):  # each method at the largest budget it was kept at, its first seed there
+        run = max((r for r in core_s if r["method"] == method and _kept(roots, r)),
+                  key=lambda r: (r["budget_per_label_s"], -r["seed"]))
         biggest = run["budget_per_label_s"]
         x = zoo.sample(result["dataset"], labels=result["labels"], n=8, seed=0, registry=roots[run["registry"]])
         ax = fig.add_subplot(samples[0, i])
         ax.imshow(zoo.grid(x, nrow=8), cmap="gray")
-        ax.set_title(f"{method}\n{biggest:g} s per label: one row per class, seed 0",
+        ax.set_title("\n".join(textwrap.wrap(method, 45)) + f"\n{biggest:g} s per label, trained with seed {run['seed']}: "
+                     "one row per class",
                      fontsize=8 if len(shown) > 3 else 9)
         ax.axis("off")
     fig.savefig(path, dpi=90)

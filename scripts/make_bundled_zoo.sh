@@ -19,7 +19,7 @@ rm -rf zoo/pretrained/fashion-mnist/cache   # recomputable; not shipped
 $ZOO registry reindex zoo/pretrained
 mkdir -p docs
 $ZOO grid fashion-mnist -n 10 --seed 0 -r zoo/pretrained -o docs/fashion-mnist-grid.png
-# docs/compare.md comes from `make compare` (bench/compare.py --out docs), docs/levers-table.md from
+# docs/compare.md comes from `make compare-report` (bench/compare_levers.py docs), docs/levers-table.md from
 # bench/levers_table.py, docs/interleaved.md written from docs/levers-precision*-{600i,2400i}.md (bench/levers.py),
 # docs/bundled-before-after.md from scripts/metrics_side_by_side.py (old vs new bundle)
 $ZOO card zoo/pretrained -o MODEL_CARD.md --grid-image docs/fashion-mnist-grid.png $(for f in docs/compare.md docs/interleaved.md docs/levers-table.md docs/bundled-before-after.md; do [ -f $f ] && echo --section $f; done)
