@@ -45,7 +45,8 @@ compare: $(VENV)/.installed-test
 	$(PY) bench/compare.py --factorial $(if $(QUICK),--quick --out bench/results,--out bench/results/factorial)
 
 # docs/compare.* (the factorial in the README and MODEL_CARD.md), assembled in seconds from the interleaved lever
-# runs in docs/ that measured it (bench/compare_levers.py names the run of every arm, budget and seed).
+# runs in docs/ that measured it (bench/compare_levers.py names the run of every arm, budget and seed). Its sample
+# grids need the runs' kept registries (bench/levers.py --keep); without them the figure has the curves only.
 compare-report: $(VENV)/.installed-test
 	$(PY) bench/compare_levers.py docs
 
