@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
 from compare_levers import ARMS, SOURCES, from_levers, source_path  # noqa: E402
-from compare_report import write_report  # noqa: E402
+from compare_report import paper_claim, write_report  # noqa: E402
 from levers import PRECISION  # noqa: E402
 
 AFTER_THE_FIX = ("glorot", "cs-ncritic", "dc-cond")  # the runs after the conditional critic's init was fixed
@@ -54,6 +54,35 @@ def test_every_arm_of_the_factorial_comes_from_the_run_named_for_it_with_its_who
     assert "| per-label DC-GAN, shared start | 240 s | 2400 | 1 | core-seconds | 9,046 |" in md
     assert md.count(" | seed1-glorot-2400 |") == 3
     assert (tmp_path / "compare.png").stat().st_size > 10_000
+    claims = [line for line in md.splitlines() if line.startswith("- The paper's claim at ")]
+    assert len(claims) == 5  # no start and best start at 120 and 600; best start at 2,400 (no bare arms there)
+    bare = {r["method"]: [x["overall"]["intra_fid_fmnistnet"] for x in runs if x["method"] == r["method"]
+                          and x["core_seconds"] == 600] for r in runs if "no start" in r["method"]}
+    wgan, dcgan = bare["per-label WGAN-GP, no start"], bare["per-label DC-GAN, no start (the paper's setting)"]
+    verdict = "DC-GAN ahead" if max(dcgan) < min(wgan) else "WGAN-GP ahead" if max(wgan) < min(dcgan) else "level"
+    assert (f"- The paper's claim at 600 core-s, with no start for either (the paper's setting), WGAN-GP vs DC-GAN: "
+            f"intra_fid {wgan[0]:.3f} / {wgan[1]:.3f} vs {dcgan[0]:.3f} / {dcgan[1]:.3f} ({verdict});") in md
+
+
+def _arm(method: str, base: str, seed: int, fid: float, recall: float) -> dict:
+    return {"method": method, "base": base, "seed": seed, "core_seconds": 600.0, "framing": "core-seconds",
+            "overall": {"intra_fid_fmnistnet": fid, "precision_fmnistnet": 0.8, "recall_fmnistnet": recall,
+                        "class_consistency_fmnistnet": 0.9}}
+
+
+def test_the_claim_is_ahead_only_where_every_seed_of_one_beats_every_seed_of_the_other():
+    runs = [_arm("per-label WGAN-GP, no start", "per-label WGAN-GP", 0, 0.50, 0.60),
+            _arm("per-label WGAN-GP, no start", "per-label WGAN-GP", 1, 0.70, 0.62),
+            _arm("per-label DC-GAN, no start", "per-label DC-GAN", 0, 0.60, 0.50),
+            _arm("per-label DC-GAN, no start", "per-label DC-GAN", 1, 0.80, 0.55)]
+    lines = paper_claim({"factorial": True, "runs": runs})
+    bare, best = (line for line in lines if line.startswith("- "))
+    assert "intra_fid 0.500 / 0.700 vs 0.600 / 0.800 (level)" in bare  # the seeds overlap: not a finding
+    assert "recall 0.600 / 0.620 vs 0.500 / 0.550 (WGAN-GP ahead)" in bare and "precision" in bare
+    assert "each with its best start (the WGAN-GP's: no start; the DC-GAN's: no start)" in best
+    one = paper_claim({"factorial": True, "runs": runs[::2]})
+    assert "intra_fid 0.500 vs 0.600 (WGAN-GP ahead, one seed)" in one[3]
+    assert paper_claim({"factorial": False, "runs": runs}) == [] and paper_claim({"factorial": True, "runs": runs[:2]}) == []
 
 
 def test_a_missing_run_or_arm_and_an_arm_given_twice_are_refused(tmp_path):
