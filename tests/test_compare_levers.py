@@ -18,7 +18,7 @@ from compare_levers import ARMS, SOURCES, from_levers, source_path  # noqa: E402
 from compare_report import paper_claim, write_report  # noqa: E402
 from levers import PRECISION  # noqa: E402
 
-AFTER_THE_FIX = ("glorot", "cs-ncritic", "dc-cond")  # the runs after the conditional critic's init was fixed
+AFTER_THE_FIX = ("glorot", "cs-ncritic", "dc-cond", "cond-rate")  # the runs after the conditional critic's init was fixed
 
 
 def test_every_arm_of_the_factorial_comes_from_the_run_named_for_it_with_its_whole_config(tmp_path):
@@ -32,7 +32,7 @@ def test_every_arm_of_the_factorial_comes_from_the_run_named_for_it_with_its_who
             (m, s) for m in ARMS.values() for s in (0, 1)}
     assert {r["method"] for r in runs if r["budget_per_label_s"] == 240.0} == {
         "per-label WGAN-GP, shared start (the default)", "per-label DC-GAN, shared start",
-        "conditional WGAN-GP, lr 1e-3"}
+        "conditional WGAN-GP, lr 1e-3", "conditional WGAN-GP, tuned (lr 2e-4, n_critic 2)"}
     for r in runs:
         sweep = json.loads(source_path(REPO / "docs", r["run"]).read_text())
         row = next(row for row in sweep["rows"] if ARMS.get(row["variant"]) == r["method"])
