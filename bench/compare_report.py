@@ -280,7 +280,7 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
     handles, names = fig.axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside upper center", ncol=min(4, len(names)), fontsize=9, title_fontsize=9,
                title=f"{result['dataset']}, {result['cpu']} ({result['cores']} cores): quality against equal compute "
-                     "(o seed 0, x other seeds, * equal wall-clock)")
+                     "(o seed 0, x other seeds, * equal wall-clock); samples: one row per class")
     for i, method in enumerate(shown):  # each method at the largest budget it was kept at, its first seed there
         run = max((r for r in core_s if r["method"] == method and _kept(roots, r)),
                   key=lambda r: (r["budget_per_label_s"], -r["seed"]))
@@ -288,8 +288,7 @@ def figure(result: dict, roots: dict[str, Path], path: Path) -> None:
         x = zoo.sample(result["dataset"], labels=result["labels"], n=8, seed=0, registry=roots[run["registry"]])
         ax = fig.add_subplot(samples[0, i])
         ax.imshow(zoo.grid(x, nrow=8), cmap="gray")
-        ax.set_title("\n".join(textwrap.wrap(method, 45)) + f"\n{biggest:g} s per label, trained with seed {run['seed']}: "
-                     "one row per class",
+        ax.set_title("\n".join(textwrap.wrap(method, 40)) + f"\n{biggest:g} s per label, trained with seed {run['seed']}",
                      fontsize=8 if len(shown) > 3 else 9)
         ax.axis("off")
     fig.savefig(path, dpi=90)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -197,8 +198,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0, help="training seed of every variant (another seed: the noise)")
     ap.add_argument("--out", type=Path, default=Path("bench/results/levers"))
     ap.add_argument("--tag", default="", help="appended to the output file names (another sweep, same budget)")
-    ap.add_argument("--keep", type=Path, help="train each variant's registry under this folder (default: a temporary "
-                    "one); every row records its registry, which bench/independent.py scores again")
+    ap.add_argument("--keep", type=Path, help="train each variant's registry under this folder and keep it (default: a "
+                    "temporary one, removed once scored); every row records it, for bench/independent.py")
     args = ap.parse_args()
     lo, _, hi = args.labels.partition("-")
     labels = tuple(range(int(lo), int(hi or lo) + 1))
@@ -217,10 +218,12 @@ def main() -> None:
     torch.set_num_threads(CORES)
     features = LocalRegistry.create(work / "features")
     rows = [{"variant": r.method, "base": r.base, "recipe": {k: v for k, v in r.recipe}, "max_images": r.max_images,
-             "registry": str(r.root),
+             **({"registry": str(r.root)} if args.keep else {}),
              "config": r.job(labels, preset).config.to_json(),  # the whole config it trained with
              "core_seconds": r.budget * len(labels), **trained[r.root], **score(r, labels, args.n, features)}
             for r in runs]
+    if not args.keep:  # scored: a temporary folder's registries (about 100 MB a run) go
+        shutil.rmtree(work)
     # The arithmetic the variants trained in, from their recorded precision: bf16 buys several times the steps of
     # an fp32 CPU of the same name for the same core-seconds.
     bf16 = all(use_bf16(r["config"]["precision"], torch.device("cpu")) for r in rows)
