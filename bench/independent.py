@@ -39,7 +39,7 @@ def rescore(run: dict, *, n: int, real_n: int, cas_n: int, features: LocalRegist
     labels = tuple(run["labels"])
     missing = [r["variant"] for r in run["rows"] if "registry" not in r]
     if missing:
-        raise SystemExit(f"rows without a registry (a run before --keep recorded them): {', '.join(missing)}")
+        raise SystemExit(f"rows without a registry (a run without --keep, or from before it): {', '.join(missing)}")
     extractor, rows, cas_baselines = inception_extractor(inception), [], None
     for row in run["rows"]:
         arm = Run(row["variant"], run["budget_per_label_s"], run["seed"], "core-seconds", Path(row["registry"]),
